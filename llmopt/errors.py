@@ -1,0 +1,51 @@
+"""Every error llmopt raises on purpose, in one tree.
+
+    LlmoptError                      base; catch this to catch them all
+    ├── ConfigError (ValueError)     bad input: names the bad value and what is valid
+    ├── AssetError                   a model folder, manifest or asset is missing or corrupt
+    ├── GradeError (ValueError)      a model output the grader cannot parse (scored wrong)
+    └── ServerError                  a model server misbehaved
+        ├── PortInUseError           the port is already taken
+        ├── ServerStartError         the server exited during start-up (carries its log tail)
+        └── ServerTimeoutError       the server did not become healthy in time
+
+Validation happens at the boundary (configs, files, server answers); never with `assert`.
+"""
+
+from __future__ import annotations
+
+
+class LlmoptError(Exception):
+    """Base class of every error llmopt raises on purpose."""
+
+
+class ConfigError(LlmoptError, ValueError):
+    """A bad input value; the message names it and lists the valid ones."""
+
+
+class AssetError(LlmoptError):
+    """A model folder, manifest or other asset is missing or does not match its manifest."""
+
+
+class GradeError(LlmoptError, ValueError):
+    """A model output the grader cannot parse. The grader scores it wrong and keeps going."""
+
+
+class ServerError(LlmoptError):
+    """A model server misbehaved."""
+
+
+class PortInUseError(ServerError):
+    """The requested port is already taken by another process."""
+
+
+class ServerStartError(ServerError):
+    """The server exited during start-up; `log_tail` holds the end of its log."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(f"{message}\n--- last lines of the server log ---\n{log_tail}")
+        self.log_tail = log_tail
+
+
+class ServerTimeoutError(ServerError):
+    """The server did not become healthy within the start-up timeout."""
