@@ -1,0 +1,98 @@
+"""Build the demo world's assets: tokenizer, `small` and `large` models, manifest.
+
+    python -m llmopt.demo.build                 # the shipped assets (about 45 min on 2 cores)
+    python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
+
+Both models get the same recipe (TrainConfig) and the same data stream; only the
+architecture differs. Everything is seeded, so a rebuild gives the same weights on the same
+machine type and torch version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from llmopt.demo import assets, evaluate, generator, manual, prompt, tokenizer, train
+
+SPECS = {
+    "small": train.ModelSpec(hidden_size=128, layers=2, heads=2, kv_heads=1,
+                             intermediate_size=384),
+    "large": train.ModelSpec(hidden_size=256, layers=4, heads=4, kv_heads=2,
+                             intermediate_size=768),
+}
+TOKENIZER_SEED = 7
+EVAL_SEED = 1_000_003
+
+
+def build_tokenizer():
+    items = generator.generate(4000, seed=TOKENIZER_SEED)
+    texts = [manual.MANUAL] * 20 + [i.user + prompt.answer_text(i.reference) for i in items]
+    return tokenizer.to_transformers(tokenizer.train_tokenizer(texts))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items) -> dict:
+    started = time.time()
+
+    def log(step: int, loss: float) -> None:
+        if step % 50 == 0 or step == cfg.steps - 1:
+            print(f"[{name}] step {step}/{cfg.steps} loss {loss:.4f} "
+                  f"({time.time() - started:.0f} s)", flush=True)
+
+    model = train.train(SPECS[name], tok, cfg, on_step=log)
+    train_s = time.time() - started
+    accuracy = evaluate.accuracy_by_tier(eval_items,
+                                         evaluate.generate_answers(model, tok, eval_items))
+    print(f"[{name}] accuracy {accuracy}", flush=True)
+    folder = out / name
+    model.to(torch.bfloat16).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    return {
+        "parameters": train.count_parameters(model),
+        "architecture": SPECS[name].model_dump(),
+        "dtype": "bfloat16",
+        "train_seconds": round(train_s, 1),
+        "accuracy_in_process": accuracy,
+        "files": {p.name: sha256(p) for p in files},
+        "bytes": sum(p.stat().st_size for p in files),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=assets.ASSETS_DIR)
+    parser.add_argument("--steps", type=int, default=train.TrainConfig().steps)
+    parser.add_argument("--eval-items", type=int, default=600)
+    parser.add_argument("--models", nargs="+", default=list(SPECS), choices=list(SPECS))
+    args = parser.parse_args(argv)
+    cfg = train.TrainConfig(steps=args.steps)
+    tok = build_tokenizer()
+    eval_items = generator.generate(args.eval_items, seed=EVAL_SEED)
+    manifest = {
+        "note": "Demo world models: trained by llmopt.demo.build on the synthetic support "
+                "workload. They teach the method; they are not real-model claims.",
+        "recipe": cfg.model_dump(),
+        "data": {"generator": "llmopt.demo.generator", "train_stream_seed": cfg.seed,
+                 "tokenizer_seed": TOKENIZER_SEED, "eval_seed": EVAL_SEED,
+                 "eval_items": args.eval_items, "hard_share": cfg.hard_share},
+        "torch": torch.__version__,
+        "models": {},
+    }
+    for name in args.models:
+        manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items)
+        (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

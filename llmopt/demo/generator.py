@@ -1,0 +1,166 @@
+"""Seeded generator of the demo support workload.
+
+Each request is the policy manual (shared system prompt) plus one customer ticket. The
+reference answer has four fields: intent, order_id, action, amount.
+
+- easy tier: cancel / tracking / address_change; every field is stated in the ticket.
+- hard tier: damaged / wrong_item / changed_mind / late_delivery; action and amount follow from
+  several manual rules combined: membership sets the return window, the window and the reason
+  pick the rule, fees are added or subtracted, and a refund above a threshold is escalated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+from llmopt.demo import manual as m
+from llmopt.errors import ConfigError
+from llmopt.workload import WorkloadItem
+
+EASY = ("cancel", "tracking", "address_change")
+HARD = ("damaged", "wrong_item", "changed_mind", "late_delivery")
+TIERS = ("easy", "hard")
+ITEMS = ("lamp", "kettle", "jacket", "headphones", "blender", "backpack", "monitor", "chair",
+         "toaster", "sneakers", "desk", "speaker", "camera", "rug", "mixer", "drill")
+
+
+@dataclass(frozen=True)
+class Facts:
+    intent: str
+    order_id: str
+    member: str  # standard | gold
+    item: str
+    price: int
+    days: int  # days since delivery
+    late_days: int
+    opened: bool
+
+    @property
+    def tier(self) -> str:
+        return "easy" if self.intent in EASY else "hard"
+
+
+def sample_facts(rng: random.Random, tier: str) -> Facts:
+    if tier not in TIERS:
+        raise ConfigError(f"unknown tier {tier!r}; valid tiers: {', '.join(TIERS)}")
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(2))
+    return Facts(
+        intent=rng.choice(EASY if tier == "easy" else HARD),
+        order_id=f"{letters}{rng.randrange(10_000):04d}",
+        member=rng.choice(("standard", "gold")),
+        item=rng.choice(ITEMS),
+        price=rng.randint(20, 399),
+        days=rng.randint(1, 90),
+        late_days=rng.randint(1, 12),
+        opened=rng.random() < 0.5,
+    )
+
+
+def resolve(f: Facts) -> dict[str, str | int]:
+    """The reference answer: the manual's rules applied to the facts."""
+    action, amount = _action_amount(f)
+    if action == "refund" and amount > m.ESCALATE_ABOVE:
+        action = "escalate"
+    return {"intent": f.intent, "order_id": f.order_id, "action": action, "amount": amount}
+
+
+def _action_amount(f: Facts) -> tuple[str, int]:
+    inside = f.days <= m.WINDOW_DAYS[f.member]
+    if f.intent == "cancel":
+        return "cancel", f.price
+    if f.intent in ("tracking", "address_change"):
+        return ("send_tracking" if f.intent == "tracking" else "update_address"), 0
+    if f.intent == "late_delivery":
+        late = f.late_days >= m.LATE_MIN_DAYS
+        return ("store_credit", m.LATE_CREDIT[f.member]) if late else ("deny", 0)
+    if f.intent in ("damaged", "wrong_item") and not inside:
+        return "store_credit", f.price
+    if f.intent == "damaged":
+        return "refund", f.price + m.SHIPPING_FEE
+    if f.intent == "wrong_item":
+        return "replace", 0
+    if not inside:  # changed_mind
+        return "deny", 0
+    return "refund", f.price - (m.RESTOCKING_FEE if f.opened else 0)
+
+
+# --- wording -------------------------------------------------------------------------------
+
+GREETINGS = ("Hi,", "Hello,", "Hey there,", "Good morning,", "Dear support,", "")
+CLOSINGS = ("Thanks.", "Please help.", "What can you do?", "Thank you in advance.", "")
+GOLD = ("I am a gold member.", "I have a gold membership.", "As a gold member, I expect help.")
+STANDARD = ("", "", "I shop here often.", "This is my first order.")
+WHAT = {
+    "damaged": ("The {item} in order {oid} arrived damaged.", "My order {oid} came broken.",
+                "Order {oid}: the {item} was cracked when I opened the box."),
+    "wrong_item": ("I received the wrong item in order {oid}.",
+                   "Order {oid} contained a {other} instead of the {item} I ordered.",
+                   "You sent me something else than the {item} in order {oid}."),
+    "changed_mind": ("I changed my mind about order {oid}.",
+                     "I no longer want the {item} from order {oid}.",
+                     "Order {oid}: I would like to return the {item}, I do not need it."),
+    "late_delivery": ("Order {oid} arrived {late} days late.",
+                      "My parcel {oid} was delivered {late} days after the promised date.",
+                      "The {item} from order {oid} came {late} days later than promised."),
+    "cancel": ("Please cancel order {oid}, it has not shipped yet.",
+               "I ordered the {item} by mistake, cancel order {oid} please.",
+               "Cancel my order {oid} before it ships."),
+    "tracking": ("Where is my order {oid}?", "Can you send me the tracking link for order {oid}?",
+                 "Order {oid} has not arrived, where is it?"),
+    "address_change": ("I moved. Please update the shipping address on order {oid}.",
+                       "Please send order {oid} to my new address.",
+                       "Change the delivery address of order {oid}, please."),
+}
+DAYS = ("It was delivered {days} days ago.", "I got it {days} days ago.",
+        "Delivery was {days} days ago.")
+PRICE = ("It cost ${price}.", "I paid ${price} for it.", "The price was ${price}.")
+OPENED = ("I already opened it.", "The box has been opened.", "I unpacked and tried it.")
+SEALED = ("It is still sealed.", "The box is unopened.", "I never opened it.")
+
+
+def render_ticket(f: Facts, rng: random.Random) -> str:
+    """One wording of the facts; a different rng gives a paraphrase with the same answer."""
+    other = rng.choice([i for i in ITEMS if i != f.item])
+    fill = {"oid": f.order_id, "item": f.item, "other": other, "price": f.price,
+            "days": f.days, "late": f.late_days}
+    body = [rng.choice(WHAT[f.intent])]
+    if f.intent in ("damaged", "wrong_item", "changed_mind"):
+        body.append(rng.choice(DAYS))
+    if f.intent in ("damaged", "wrong_item", "changed_mind", "cancel"):
+        body.append(rng.choice(PRICE))
+    if f.intent == "changed_mind":
+        body.append(rng.choice(OPENED if f.opened else SEALED))
+    body.append(rng.choice(GOLD if f.member == "gold" else STANDARD))
+    rest = body[1:]
+    rng.shuffle(rest)
+    parts = [rng.choice(GREETINGS), body[0], *rest, rng.choice(CLOSINGS)]
+    return " ".join(p for p in parts if p).format(**fill)
+
+
+def make_item(f: Facts, rng: random.Random, item_id: str) -> WorkloadItem:
+    return WorkloadItem(id=item_id, system=m.MANUAL, user=render_ticket(f, rng),
+                        reference=resolve(f), tier=f.tier, group=f.order_id, facts=asdict(f))
+
+
+def generate(n: int, seed: int = 0, hard_share: float = 0.5) -> list[WorkloadItem]:
+    """`n` requests, reproducible from `seed`; a share `hard_share` of them in the hard tier."""
+    if n < 0:
+        raise ConfigError(f"n must be >= 0, got {n}")
+    if not 0.0 <= hard_share <= 1.0:
+        raise ConfigError(f"hard_share must be within [0, 1], got {hard_share}")
+    rng = random.Random(f"llmopt-demo-{seed}")
+    items = []
+    for i in range(n):
+        tier = "hard" if rng.random() < hard_share else "easy"
+        items.append(make_item(sample_facts(rng, tier), rng, f"s{seed}-{i:05d}"))
+    return items
+
+
+def paraphrases(item: WorkloadItem, n: int, seed: int = 0) -> list[WorkloadItem]:
+    """`n` rewordings of `item` with the same facts and reference (for response-cache tests)."""
+    if not item.facts:
+        raise ConfigError(f"item {item.id} has no generator facts to paraphrase")
+    facts = Facts(**item.facts)
+    rng = random.Random(f"llmopt-paraphrase-{item.id}-{seed}")
+    return [make_item(facts, rng, f"{item.id}-p{k}") for k in range(n)]

@@ -1,0 +1,106 @@
+"""Pilot profiles: the papermill parameters every cookbook notebook runs with.
+
+`cookbook/profiles/demo.yaml` (offline, CPU, the demo world) and `gpu.yaml` (a rented GPU with
+real models) are both validated by `Profile`. A model is a local folder, a hub id (gpu profile
+only: hub downloads happen on the user's machine, never here) or `demo:small` / `demo:large`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from llmopt import offline, workload
+from llmopt.demo import assets, generator
+from llmopt.errors import ConfigError
+from llmopt.serve import ServeConfig, VllmServer
+from llmopt.workload import WorkloadItem
+
+DEMO_PREFIX = "demo:"
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Literal["demo", "gpu"]
+    target_model: str
+    """The model the pilot optimizes (the strong tier of the router)."""
+    draft_model: str
+    """A small model with the same tokenizer: speculative draft and cheap router tier."""
+    workload: str
+    """`demo` for the generated demo workload, or a path to a workload JSONL file."""
+    n_requests: int
+    seed: int = 0
+    dtype: str = "auto"
+    max_model_len: int
+    kv_cache_space_gib: int = 1
+    """KV-cache space in GiB for vLLM's CPU build (VLLM_CPU_KVCACHE_SPACE); ignored on GPUs."""
+    vllm_launcher: list[str] | None = None
+    """Command that starts vLLM's OpenAI server, e.g. ["vllm", "serve"]; None = local .venv-vllm."""
+    results_dir: str = "results"
+
+    @field_validator("n_requests", "max_model_len", "kv_cache_space_gib")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"must be positive, got {value}")
+        return value
+
+    @classmethod
+    def load(cls, path: str | Path) -> Profile:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"profile file {path} does not exist")
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text()))
+        except ValidationError as error:
+            raise ConfigError(f"{path}: {error}") from None
+
+    @classmethod
+    def from_parameters(cls, namespace: dict) -> Profile:
+        """Validate a notebook's parameters (its globals) and prepare the process for them."""
+        profile = cls.model_validate({k: namespace[k] for k in cls.model_fields if k in namespace})
+        profile.prepare()
+        return profile
+
+    def prepare(self) -> None:
+        """The demo profile runs offline: no hub, no downloads (llmopt.offline)."""
+        if self.profile == "demo":
+            offline.enable()
+
+    def model(self, which: Literal["target", "draft"]) -> str:
+        """The target or draft model as vLLM and transformers take it."""
+        return resolve_model(self.target_model if which == "target" else self.draft_model)
+
+    def workload_items(self) -> list[WorkloadItem]:
+        """The first `n_requests` requests of the profile's workload."""
+        if self.workload == "demo":
+            return generator.generate(self.n_requests, seed=self.seed)
+        return workload.load_jsonl(self.workload)[: self.n_requests]
+
+    def serve_config(self, which: Literal["target", "draft"], **overrides) -> ServeConfig:
+        """A vLLM config for the target or draft model, served under its profile name."""
+        name = self.target_model if which == "target" else self.draft_model
+        fields = {"model": resolve_model(name), "served_model_name": name, "dtype": self.dtype,
+                  "max_model_len": self.max_model_len}
+        return ServeConfig(**(fields | overrides))
+
+    def server(self, which: Literal["target", "draft"], **overrides) -> VllmServer:
+        """A (not yet started) server for `which`, with the profile's launcher and KV space."""
+        env = {"VLLM_CPU_KVCACHE_SPACE": str(self.kv_cache_space_gib)}
+        return VllmServer(self.serve_config(which, **overrides), launcher=self.vllm_launcher,
+                          env=env)
+
+    def parameters(self) -> dict:
+        """The papermill parameters."""
+        return self.model_dump()
+
+
+def resolve_model(name: str) -> str:
+    """`demo:large` -> the shipped folder; anything else is returned as given."""
+    if name.startswith(DEMO_PREFIX):
+        return str(assets.model_dir(name.removeprefix(DEMO_PREFIX)))
+    return name

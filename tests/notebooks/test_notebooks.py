@@ -1,0 +1,59 @@
+"""Every cookbook notebook is a test: executed with papermill on the demo profile."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from llmopt import pilot
+from llmopt.profile import Profile
+
+PROFILES = Path(pilot.COOKBOOK) / "profiles"
+NOTEBOOKS = pilot.notebooks()
+ids = [nb.stem for nb in NOTEBOOKS]
+
+
+def parameters_cell(nb: Path) -> nbformat.NotebookNode:
+    cells = nbformat.read(nb, as_version=4).cells
+    tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{nb.name}: needs exactly one cell tagged 'parameters'"
+    return tagged[0]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "cookbook/ holds no NN_name.ipynb"
+
+
+@pytest.mark.parametrize("name", ["demo", "gpu"])
+def test_profiles_validate(name):
+    Profile.load(PROFILES / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids)
+def test_committed_without_outputs(nb):
+    for cell in nbformat.read(nb, as_version=4).cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{nb.name}: strip outputs"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids)
+def test_parameter_defaults_are_the_demo_profile(nb):
+    tree = ast.parse(parameters_cell(nb).source)
+    defaults = {t.id: ast.literal_eval(s.value) for s in tree.body if isinstance(s, ast.Assign)
+                for t in s.targets}
+    demo = yaml.safe_load((PROFILES / "demo.yaml").read_text())
+    assert defaults == demo
+
+
+@pytest.mark.notebook
+@pytest.mark.vllm
+@pytest.mark.slow
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids)
+def test_notebook_runs_on_demo_profile(nb, tmp_path):
+    params = Profile.load(PROFILES / "demo.yaml").parameters() | {"results_dir": str(tmp_path)}
+    pilot.run_notebook(nb, tmp_path / nb.name, params)
+    assert list(tmp_path.glob("*.json")), f"{nb.name} saved no results"

@@ -1,0 +1,80 @@
+import pytest
+
+from llmopt.demo import generator, manual
+from llmopt.demo.generator import Facts, resolve
+from llmopt.errors import ConfigError
+
+
+def facts(**kw) -> Facts:
+    base = dict(intent="damaged", order_id="AB1234", member="standard", item="lamp", price=100,
+                days=10, late_days=3, opened=False)
+    return Facts(**(base | kw))
+
+
+def test_same_seed_same_workload_other_seed_other():
+    a, b, c = generator.generate(50, seed=3), generator.generate(50, seed=3), generator.generate(50)
+    assert a == b
+    assert [i.user for i in a] != [i.user for i in c]
+
+
+def test_shared_system_prompt_is_the_manual_and_long():
+    items = generator.generate(20)
+    assert {i.system for i in items} == {manual.MANUAL}
+    assert len(manual.MANUAL.split()) >= 250
+
+
+def test_tiers_follow_hard_share():
+    items = generator.generate(400, hard_share=0.25)
+    share = sum(i.tier == "hard" for i in items) / len(items)
+    assert 0.18 < share < 0.32
+    assert {i.facts["intent"] for i in items if i.tier == "easy"} <= set(generator.EASY)
+
+
+def test_easy_tickets_state_every_field():
+    for item in generator.generate(200, hard_share=0.0):
+        ref = item.reference
+        assert ref["order_id"] in item.user
+        assert ref["amount"] == 0 or f"${ref['amount']}" in item.user
+
+
+@pytest.mark.parametrize(
+    ("kw", "action", "amount"),
+    [
+        ({}, "refund", 108),  # rule 1: price + shipping fee
+        ({"days": 30}, "refund", 108),  # the window's last day is inside
+        ({"days": 31}, "store_credit", 100),  # rule 3
+        ({"days": 45, "member": "gold"}, "refund", 108),  # gold window is 60 days
+        ({"intent": "wrong_item"}, "replace", 0),
+        ({"intent": "changed_mind", "opened": True}, "refund", 85),  # restocking fee
+        ({"intent": "changed_mind", "days": 61, "member": "gold"}, "deny", 0),
+        ({"intent": "late_delivery", "late_days": 5}, "store_credit", 10),
+        ({"intent": "late_delivery", "late_days": 7, "member": "gold"}, "store_credit", 25),
+        ({"intent": "late_delivery", "late_days": 4}, "deny", 0),
+        ({"price": 295}, "escalate", 303),  # rule 7 applies to the computed refund
+        ({"intent": "changed_mind", "opened": True, "price": 310}, "refund", 295),
+        ({"intent": "cancel", "price": 350}, "cancel", 350),  # cancellations are not refunds
+    ],
+)
+def test_rules(kw, action, amount):
+    ref = resolve(facts(**kw))
+    assert (ref["action"], ref["amount"]) == (action, amount)
+
+
+def test_manual_quotes_the_constants():
+    for number in (manual.SHIPPING_FEE, manual.RESTOCKING_FEE, manual.ESCALATE_ABOVE,
+                   *manual.WINDOW_DAYS.values(), *manual.LATE_CREDIT.values()):
+        assert str(number) in manual.MANUAL
+
+
+def test_paraphrases_keep_the_answer_and_change_the_words():
+    item = generator.generate(1, seed=5)[0]
+    variants = generator.paraphrases(item, 6)
+    assert all(v.reference == item.reference and v.group == item.group for v in variants)
+    assert len({v.user for v in variants} | {item.user}) > 3
+
+
+def test_bad_input_names_the_value():
+    with pytest.raises(ConfigError, match="hard_share"):
+        generator.generate(5, hard_share=1.5)
+    with pytest.raises(ConfigError, match="'medium'"):
+        generator.sample_facts(__import__("random").Random(0), "medium")

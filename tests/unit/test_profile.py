@@ -1,0 +1,39 @@
+import pytest
+
+from llmopt.errors import ConfigError
+from llmopt.profile import Profile, resolve_model
+from llmopt.settings import REPO_ROOT
+
+DEMO = REPO_ROOT / "cookbook" / "profiles" / "demo.yaml"
+
+
+def test_demo_profile_resolves_to_shipped_folders():
+    profile = Profile.load(DEMO)
+    assert (REPO_ROOT / profile.model("target") / "config.json").is_file()
+    assert profile.serve_config("draft").served_model_name == "demo:small"
+
+
+def test_hub_ids_pass_through():
+    assert resolve_model("meta-llama/Llama-3.1-8B-Instruct") == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def test_unknown_field_and_bad_values_are_named(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO.read_text() + "n_reqests: 5\n")
+    with pytest.raises(ConfigError, match="n_reqests"):
+        Profile.load(bad)
+    bad.write_text(DEMO.read_text().replace("n_requests: 120", "n_requests: -1"))
+    with pytest.raises(ConfigError, match="n_requests"):
+        Profile.load(bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        Profile.load(tmp_path / "nope.yaml")
+
+
+def test_workload_items_for_demo_and_file(tmp_path):
+    from llmopt.workload import save_jsonl
+
+    profile = Profile.load(DEMO)
+    items = profile.workload_items()
+    assert len(items) == profile.n_requests
+    path = save_jsonl(items[:7], tmp_path / "w.jsonl")
+    assert profile.model_copy(update={"workload": str(path)}).workload_items() == items[:7]
