@@ -1,0 +1,131 @@
+"""`ServeConfig`: how to start one vLLM server, as vLLM command-line flags and as YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from llmopt.errors import ConfigError
+from llmopt.serve.model_ref import check_model_dir, expand
+from llmopt.serve.speculative import SpeculativeConfig, speculative_arg
+
+Dtype = Literal["auto", "bfloat16", "float16", "float32"]
+
+# vLLM 0.32: vllm/config/cache.py `CacheDType`.
+KvCacheDtype = Literal[
+    "auto", "float16", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc", "fp8_ds_mla",
+    "nvfp4_ds_mla", "turboquant_k8v4", "turboquant_4bit_nc", "turboquant_k3v4_nc",
+    "turboquant_3bit_nc", "ultraquant_4bit", "int4_per_token_head", "int8_per_token_head",
+    "fp8_per_token_head", "nvfp4", "nvfp4_4over6",
+]  # fmt: skip
+
+# vLLM 0.32: vllm/model_executor/layers/quantization/__init__.py `QuantizationMethods`.
+Quantization = Literal[
+    "awq", "auto_awq", "fp8", "fbgemm_fp8", "fp_quant", "modelopt", "modelopt_fp4",
+    "modelopt_mxfp8", "modelopt_mixed", "auto_gptq", "gptq", "gptq_marlin", "awq_marlin",
+    "humming", "compressed-tensors", "experts_int8", "quark", "moe_wna16", "torchao", "inc",
+    "mxfp4", "gpt_oss_mxfp4", "deepseek_v4_fp8", "online", "fp8_per_tensor", "fp8_per_block",
+    "fp8_per_channel", "int8_per_channel_weight_only", "nvfp4_per_token", "mxfp8",
+]  # fmt: skip
+
+_RESERVED_FLAGS = ("--model", "--port", "--host", "--served-model-name")
+
+
+class ServeConfig(BaseModel):
+    """One vLLM server: model, precision, caches, speculation. `port=None` picks a free port."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1)
+    """Local folder (absolute, ./, ../ or ~; must hold config.json) or a hub id."""
+    served_model_name: str | None = None
+    """Name clients send as `model`; None serves it under its `model` string (~ expanded)."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    dtype: Dtype = "auto"
+    max_model_len: int | None = Field(default=None, ge=1)
+    enable_prefix_caching: bool = True
+    kv_cache_dtype: KvCacheDtype = "auto"
+    speculative: SpeculativeConfig | None = None
+    quantization: Quantization | None = None
+    max_num_seqs: int | None = Field(default=None, ge=1)
+    gpu_memory_utilization: float | None = Field(default=None, gt=0, le=1)
+    tensor_parallel_size: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    extra_args: list[str] = Field(default_factory=list)
+    """Flags passed to vLLM as they are, after the ones above."""
+
+    @field_validator("extra_args")
+    @classmethod
+    def _no_reserved_flags(cls, args: list[str]) -> list[str]:
+        for arg in args:
+            if arg.split("=", 1)[0] in _RESERVED_FLAGS:
+                raise ConfigError(
+                    f"extra_args must not contain {arg!r}: set it with the ServeConfig "
+                    f"field instead ({', '.join(_RESERVED_FLAGS)} are managed)"
+                )
+        return args
+
+    @model_validator(mode="after")
+    def _check_assets(self) -> ServeConfig:
+        self.check_assets()
+        return self
+
+    def check_assets(self) -> None:
+        """Raise AssetError when a local model or draft folder is missing or not a model."""
+        check_model_dir(self.model, "model")
+        if self.speculative is not None and self.speculative.method == "draft_model":
+            check_model_dir(self.speculative.model, "draft model")
+
+    @property
+    def name(self) -> str:
+        """The model name clients send in requests."""
+        return self.served_model_name or expand(self.model)
+
+    def to_args(self) -> list[str]:
+        """vLLM command-line flags (no `--host`; `--port` only when set)."""
+        args = ["--model", expand(self.model)]
+        args += _opt("--served-model-name", self.served_model_name)
+        args += _opt("--port", self.port)
+        args += ["--dtype", self.dtype, "--kv-cache-dtype", self.kv_cache_dtype]
+        args += _opt("--max-model-len", self.max_model_len)
+        args.append(f"--{'' if self.enable_prefix_caching else 'no-'}enable-prefix-caching")
+        if self.speculative is not None:
+            args += ["--speculative-config", speculative_arg(self.speculative)]
+        args += _opt("--quantization", self.quantization)
+        args += _opt("--max-num-seqs", self.max_num_seqs)
+        args += _opt("--gpu-memory-utilization", self.gpu_memory_utilization)
+        args += _opt("--tensor-parallel-size", self.tensor_parallel_size)
+        args += _opt("--seed", self.seed)
+        return args + list(self.extra_args)
+
+    def to_yaml(self) -> str:
+        """YAML text that `from_yaml` reads back into an equal config."""
+        return yaml.safe_dump(self.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> ServeConfig:
+        """Read a config from a YAML file path or from YAML text."""
+        data = yaml.safe_load(_read_source(source))
+        if not isinstance(data, dict):
+            raise ConfigError(f"a serve config must be a YAML mapping, got {type(data).__name__}")
+        return cls.model_validate(data)
+
+
+def _opt(flag: str, value: object) -> list[str]:
+    return [] if value is None else [flag, str(value)]
+
+
+def _read_source(source: str | Path) -> str:
+    if isinstance(source, str) and not _looks_like_yaml_path(source):
+        return source
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"serve config file {str(source)!r} does not exist")
+    return path.read_text(encoding="utf-8")
+
+
+def _looks_like_yaml_path(text: str) -> bool:
+    return "\n" not in text and ": " not in text and text.endswith((".yaml", ".yml"))

@@ -1,0 +1,50 @@
+"""`LaunchCommand`: the argv and environment overrides that start one vLLM server."""
+
+from __future__ import annotations
+
+import shlex
+
+from pydantic import BaseModel, ConfigDict
+
+from llmopt.errors import ConfigError
+from llmopt.serve.config import ServeConfig
+from llmopt.serve.model_ref import is_local
+from llmopt.settings import Settings
+
+_QUIET = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "PYTHONUNBUFFERED": "1"}
+_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+class LaunchCommand(BaseModel):
+    """The full argv and the variables set on top of the caller's environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    argv: list[str]
+    env: dict[str, str]
+
+    def __str__(self) -> str:
+        """A shell line a person can paste to start the same server."""
+        assignments = [f"{key}={shlex.quote(value)}" for key, value in self.env.items()]
+        return " ".join([*assignments, shlex.join(self.argv)])
+
+
+def default_env(config: ServeConfig, settings: Settings) -> dict[str, str]:
+    """KV-cache size for the CPU build, no telemetry, and offline hub access for local models."""
+    env = {"VLLM_CPU_KVCACHE_SPACE": _whole_gib(settings.kv_cache_space_gib), **_QUIET}
+    return env | (_OFFLINE if _all_local(config) else {})
+
+
+def _all_local(config: ServeConfig) -> bool:
+    spec = config.speculative
+    draft_local = spec is None or spec.method != "draft_model" or is_local(spec.model)
+    return is_local(config.model) and draft_local
+
+
+def _whole_gib(gib: float) -> str:
+    if gib <= 0 or gib != int(gib):
+        raise ConfigError(
+            f"kv_cache_space_gib={gib} is not valid: VLLM_CPU_KVCACHE_SPACE takes a positive "
+            "whole number of GiB (use extra_args ['--kv-cache-memory-bytes', N] for finer sizes)"
+        )
+    return str(int(gib))

@@ -1,0 +1,265 @@
+"""`VllmServer`: one real vLLM OpenAI-compatible server, started as a subprocess group.
+
+Start-up and shutdown leave nothing behind: the server runs in its own process group
+(vLLM spawns engine processes), and `stop()` — called on errors, Ctrl-C, `with` exit and
+interpreter exit — terminates the whole group.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from llmopt.errors import ConfigError, PortInUseError, ServerStartError, ServerTimeoutError
+from llmopt.serve.config import ServeConfig
+from llmopt.serve.launch import LaunchCommand, default_env
+from llmopt.serve.logs import find_arg_error, parse_kv_cache_tokens, tail, without_usage
+from llmopt.serve.metrics import MetricsSnapshot
+from llmopt.serve.ports import free_port, port_is_free
+from llmopt.settings import get_settings
+
+_POLL_S = 0.5
+_TERM_GRACE_S = 20.0
+_GROUP_GRACE_S = 5.0
+_LIVE: set[VllmServer] = set()
+"""Servers started and not yet stopped; the atexit hook stops them."""
+
+
+class VllmServer:
+    """A vLLM server for one `ServeConfig`; use as a context manager or call start()/stop()."""
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        launcher: list[str] | None = None,
+        log_path: str | Path | None = None,
+        env: dict[str, str] | None = None,
+        startup_timeout_s: float | None = None,
+    ) -> None:
+        settings = get_settings()
+        default_launcher = [str(settings.vllm_python), "-m", "vllm.entrypoints.openai.api_server"]
+        self.config = config
+        self.host = settings.host
+        self.launcher = list(launcher) if launcher else default_launcher
+        self.env_overrides = default_env(config, settings) | dict(env or {})
+        self.startup_timeout_s = startup_timeout_s or settings.startup_timeout_s
+        self._log_path = Path(log_path) if log_path else None
+        self._port = config.port
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log_file: IO[bytes] | None = None
+        self.startup_s: float | None = None
+        """Seconds from launch to the first healthy answer, once started."""
+
+    # --- addresses -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The HTTP port (picked on first use when the config leaves it None)."""
+        if self._port is None:
+            self._port = free_port(self.host)
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Root URL of the server, e.g. http://127.0.0.1:8000."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """OpenAI-compatible base URL (ends in /v1)."""
+        return f"{self.url}/v1"
+
+    @property
+    def model_name(self) -> str:
+        """The name clients send as `model`."""
+        return self.config.name
+
+    @property
+    def log_path(self) -> Path:
+        """Where the server's stdout and stderr go; kept after stop()."""
+        if self._log_path is None:
+            folder = Path(tempfile.mkdtemp(prefix="llmopt-vllm-"))
+            self._log_path = folder / f"vllm-{self.port}.log"
+        return self._log_path
+
+    @property
+    def pid(self) -> int | None:
+        """Process id (and process-group id) of the server while it runs."""
+        return None if self._proc is None else self._proc.pid
+
+    def launch_command(self) -> LaunchCommand:
+        """The argv and environment overrides `start()` uses."""
+        argv = [*self.launcher, *self.config.to_args(), "--host", self.host]
+        if self.config.port is None:
+            argv += ["--port", str(self.port)]
+        return LaunchCommand(argv=argv, env=self.env_overrides)
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> VllmServer:
+        """Launch and wait until /health answers 200; on any failure nothing is left running."""
+        if self._proc is not None:
+            return self
+        self.config.check_assets()
+        self._check_port()
+        try:
+            self._launch()
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Terminate the server's process group (SIGTERM, then SIGKILL); safe to call twice."""
+        if self._proc is not None:
+            _terminate_group(self._proc)
+            self._proc = None
+            _LIVE.discard(self)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> VllmServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _check_port(self) -> None:
+        if port_is_free(self.host, self.port):
+            return
+        if self.config.port is None:  # the port picked earlier was taken since: pick again
+            self._port = free_port(self.host)
+            return
+        raise PortInUseError(
+            f"port {self.port} on {self.host} is already in use; find its owner with "
+            f"`ss -ltnp 'sport = :{self.port}'` and ask them to stop it, or set "
+            "ServeConfig.port=None to pick a free port"
+        )
+
+    def _launch(self) -> None:
+        command = self.launch_command()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = self.log_path.open("ab")
+        self._proc = subprocess.Popen(
+            command.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=os.environ | command.env,
+            start_new_session=True,
+        )
+        _LIVE.add(self)
+
+    def _wait_healthy(self) -> None:
+        started = time.monotonic()
+        deadline = started + self.startup_timeout_s
+        with httpx.Client(trust_env=False, timeout=5.0) as client:
+            while not self._healthy(client):
+                self._raise_if_exited()
+                if time.monotonic() > deadline:
+                    self._raise_timeout()
+                time.sleep(_POLL_S)
+        self.startup_s = time.monotonic() - started
+
+    def _healthy(self, client: httpx.Client) -> bool:
+        try:
+            return client.get(f"{self.url}/health").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def _raise_if_exited(self) -> None:
+        if self._proc is None or self._proc.poll() is None:
+            return
+        code, log = self._proc.returncode, self.log_text()
+        bad_arg = find_arg_error(log)
+        if bad_arg is not None:
+            log_tail = tail(without_usage(log), 15)
+            raise ConfigError(f"vLLM rejected its arguments: {bad_arg}\n{log_tail}")
+        message = f"vLLM exited with code {code} during start-up (log: {self.log_path})"
+        raise ServerStartError(message, tail(log))
+
+    def _raise_timeout(self) -> None:
+        self.stop()
+        raise ServerTimeoutError(
+            f"vLLM did not answer {self.url}/health within {self.startup_timeout_s:g} s "
+            f"(stopped it; log: {self.log_path})\n{tail(self.log_text())}"
+        )
+
+    # --- what the server reports -----------------------------------------------------------
+
+    def log_text(self) -> str:
+        """Everything the server wrote so far."""
+        if self._log_file is not None:
+            self._log_file.flush()
+        path = self._log_path
+        if path is None or not path.exists():
+            return ""
+        return path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def kv_cache_tokens(self) -> int | None:
+        """KV-cache capacity in tokens as the server logged it (None before it is logged)."""
+        return parse_kv_cache_tokens(self.log_text())
+
+    def metrics(self, timeout_s: float = 10.0) -> MetricsSnapshot:
+        """Read /metrics now, restricted to this server's model."""
+        with httpx.Client(trust_env=False, timeout=timeout_s) as client:
+            response = client.get(f"{self.url}/metrics")
+        response.raise_for_status()
+        return MetricsSnapshot.from_text(response.text, model_name=self.model_name)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"VllmServer({self.model_name!r}, {self.url}, {state})"
+
+
+def _terminate_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server (it shuts its engine down), then the group, then SIGKILL leftovers."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=_TERM_GRACE_S)
+    _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + _GROUP_GRACE_S
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        proc.poll()
+        time.sleep(0.1)
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    if _group_alive(pgid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@atexit.register
+def _stop_all() -> None:
+    for server in list(_LIVE):
+        server.stop()

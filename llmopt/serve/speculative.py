@@ -1,0 +1,60 @@
+"""Speculative-decoding settings, one class per method, serialised for `--speculative-config`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from llmopt.errors import ConfigError
+from llmopt.serve.model_ref import expand
+
+
+class DraftModelSpeculative(BaseModel):
+    """A smaller model of the same tokenizer proposes tokens; the target verifies them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["draft_model"] = "draft_model"
+    model: str
+    """Local folder or hub id of the draft model."""
+    num_speculative_tokens: int = Field(ge=1)
+
+    def to_vllm(self) -> dict[str, object]:
+        """The dict vLLM 0.32 reads from `--speculative-config`."""
+        return {**self.model_dump(), "model": expand(self.model)}
+
+
+class NgramSpeculative(BaseModel):
+    """Prompt lookup: propose the tokens that followed the last n-gram's earlier occurrence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["ngram"] = "ngram"
+    num_speculative_tokens: int = Field(ge=1)
+    prompt_lookup_max: int = Field(default=4, ge=1)
+    prompt_lookup_min: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _check_window(self) -> NgramSpeculative:
+        low = self.prompt_lookup_min
+        if low is not None and low > self.prompt_lookup_max:
+            raise ConfigError(
+                f"prompt_lookup_min={low} must be <= prompt_lookup_max={self.prompt_lookup_max}"
+            )
+        return self
+
+    def to_vllm(self) -> dict[str, object]:
+        """The dict vLLM 0.32 reads from `--speculative-config` (unset fields left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+SpeculativeConfig = Annotated[
+    DraftModelSpeculative | NgramSpeculative, Field(discriminator="method")
+]
+
+
+def speculative_arg(spec: DraftModelSpeculative | NgramSpeculative) -> str:
+    """The JSON text passed after `--speculative-config`."""
+    return json.dumps(spec.to_vllm(), separators=(",", ":"))
