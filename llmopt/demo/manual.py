@@ -43,5 +43,5 @@ amount the refund would have been.
 Address change: action update_address, amount 0.
 
 Amounts are whole dollars without a currency sign. Order ids are two capital letters followed \
-by four digits. Never invent an order id; copy it from the ticket. Be polite, but the answer \
-is only the JSON object."""
+by four digits, written after a # in tickets; the answer leaves out the #. Never invent an \
+order id; copy it from the ticket. Be polite, but the answer is only the JSON object."""

@@ -1,0 +1,53 @@
+"""The shipped demo models are what the blueprint promises (numbers from the build's manifest)."""
+
+import pytest
+
+from llmopt.demo import assets, prompt
+from llmopt.errors import AssetError, ConfigError
+
+MB = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return assets.manifest()
+
+
+def test_files_match_the_manifest():
+    for name in assets.MODELS:
+        assets.verify(name)
+
+
+def test_total_weights_at_most_60_mb(manifest):
+    assert sum(m["bytes"] for m in manifest["models"].values()) <= 60 * MB
+
+
+def test_measured_accuracy_meets_the_targets(manifest):
+    large = manifest["models"]["large"]["accuracy_in_process"]
+    small = manifest["models"]["small"]["accuracy_in_process"]
+    assert large["easy"] >= 0.95 and large["hard"] >= 0.85
+    assert small["easy"] >= 0.80
+    assert large["hard"] - small["hard"] >= 0.25
+
+
+def test_same_recipe_for_both(manifest):
+    assert set(manifest["models"]) == {"small", "large"}
+    assert manifest["recipe"]["steps"] > 0  # one recipe at the top level, shared
+
+
+def test_one_tokenizer_and_a_chat_template_that_renders_the_training_prompt():
+    from transformers import AutoTokenizer
+
+    small, large = (assets.model_dir(n) for n in assets.MODELS)
+    assert (small / "tokenizer.json").read_bytes() == (large / "tokenizer.json").read_bytes()
+    tok = AutoTokenizer.from_pretrained(large)
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]
+    text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert text == prompt.render("S", "U")
+
+
+def test_bad_names_and_folders(tmp_path):
+    with pytest.raises(ConfigError, match="'medium'"):
+        assets.model_dir("medium")
+    with pytest.raises(AssetError, match="config.json"):
+        assets.model_dir("small", tmp_path)

@@ -1,0 +1,22 @@
+"""The build script runs end to end and is reproducible from its seed (a tiny budget here)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def build(out, steps=3):
+    cmd = [sys.executable, "-m", "llmopt.demo.build", "--steps", str(steps), "--eval-items", "4",
+           "--models", "small", "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads((out / "manifest.json").read_text())["models"]["small"]
+
+
+@pytest.mark.slow
+def test_two_builds_with_one_seed_give_identical_weights(tmp_path):
+    a, b = build(tmp_path / "a"), build(tmp_path / "b")
+    assert a["files"] == b["files"]
+    assert a["parameters"] == b["parameters"] > 100_000
+    assert set(a["accuracy_in_process"]) == {"all", "easy", "hard"}
