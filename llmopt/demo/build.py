@@ -1,6 +1,6 @@
 """Build the demo world's assets: tokenizer, `small` and `large` models, manifest.
 
-    python -m llmopt.demo.build                 # the shipped assets (about 45 min on 2 cores)
+    python -m llmopt.demo.build                 # the shipped assets (about 60 min on 2 cores)
     python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
 
 Both models get the same recipe (TrainConfig) and the same data stream; only the
@@ -21,7 +21,7 @@ import torch
 from llmopt.demo import assets, evaluate, generator, manual, prompt, tokenizer, train
 
 SPECS = {
-    "small": train.ModelSpec(hidden_size=128, layers=2, heads=2, kv_heads=1,
+    "small": train.ModelSpec(hidden_size=128, layers=2, heads=4, kv_heads=2,
                              intermediate_size=384),
     "large": train.ModelSpec(hidden_size=256, layers=4, heads=4, kv_heads=2,
                              intermediate_size=768),
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=assets.ASSETS_DIR)
     parser.add_argument("--steps", type=int, default=train.TrainConfig().steps)
     parser.add_argument("--eval-items", type=int, default=600)
-    parser.add_argument("--models", nargs="+", default=list(SPECS), choices=list(SPECS))
+    parser.add_argument("--models", nargs="+", default=["large", "small"], choices=list(SPECS))
     args = parser.parse_args(argv)
     cfg = train.TrainConfig(steps=args.steps)
     tok = build_tokenizer()

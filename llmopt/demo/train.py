@@ -46,10 +46,10 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    steps: int = 2000
+    steps: int = 2500
     batch_size: int = 32
-    lr: float = 2e-3
-    warmup_steps: int = 60
+    lr: float = 1e-3
+    warmup_steps: int = 100
     weight_decay: float = 0.05
     hard_share: float = 0.6
     manual_dropout_share: float = 0.2

@@ -1,0 +1,34 @@
+"""Error paths of the blocking client, against a fake transport (no server)."""
+
+import httpx
+
+from llmopt import completions
+from llmopt.demo import generator
+
+ITEM = generator.generate(1)[0]
+
+
+def call(handler) -> completions.Completion:
+    with httpx.Client(base_url="http://test/v1", transport=httpx.MockTransport(handler)) as c:
+        return completions._one(c, "m", ITEM, 16)
+
+
+def test_ok_response_keeps_text_and_usage():
+    body = {"choices": [{"message": {"content": "{}"}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 2}}
+    result = call(lambda request: httpx.Response(200, json=body))
+    assert (result.text, result.prompt_tokens, result.completion_tokens) == ("{}", 5, 2)
+    assert result.error is None
+
+
+def test_http_error_is_recorded_with_the_servers_message():
+    result = call(lambda request: httpx.Response(404, text="model 'x' does not exist"))
+    assert result.status == 404 and "does not exist" in result.error
+
+
+def test_transport_error_is_recorded():
+    def refuse(request):
+        raise httpx.ConnectError("connection refused")
+
+    result = call(refuse)
+    assert result.status is None and "ConnectError" in result.error
