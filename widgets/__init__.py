@@ -1,2 +1,7 @@
 """Jupyter widgets for llmopt (import package `llmopt.widgets`). State lives in traitlets;
 the numbers come from llmopt, never from here."""
+
+from .bench_view import BenchView
+from .cost_calculator import CostCalculator
+
+__all__ = ["BenchView", "CostCalculator"]
