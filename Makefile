@@ -10,8 +10,9 @@ PYTEST_ARGS ?=
 env:
 	@.ci/venv main requirements/main.txt .venv
 	@.ci/venv vllm requirements/vllm.txt .venv-vllm
-	@$(PY) -c "import llmopt, pathlib, sys; sys.exit(pathlib.Path(llmopt.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null \
-	  || $(PY) -m pip install --quiet --no-deps -e . 2>&1 | { grep -v -e "is ignored: it is neither" -e "Warning" || true; }
+	@$(PY) -c "import llmopt, llmopt.widgets, pathlib, sys; sys.exit(pathlib.Path(llmopt.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null \
+	  || $(PY) -m pip install --quiet --no-deps -e . > .venv/install.log 2>&1 \
+	  || { cat .venv/install.log; exit 1; }
 
 pilot: env  ## run every cookbook notebook on the demo profile (or PROFILE=...)
 	$(PY) -m llmopt.cli pilot --profile $(PROFILE)
