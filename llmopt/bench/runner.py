@@ -1,0 +1,149 @@
+"""`run`: replay a workload against an endpoint under a load profile. Where the parts meet.
+
+Each stage of the profile sends the workload's items in order (each at most once per stage),
+bounded by the profile's `max_requests` / `max_seconds`, with at most `slots()` requests in
+flight and, for open loops, at the profile's arrival times. Every finished request is graded,
+priced and appended to the results file at once; a resumed run skips the item ids a stage
+already recorded, and the stages a session already finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from llmopt.bench.counter import TokenCounter
+from llmopt.bench.endpoint import Endpoint
+from llmopt.bench.profiles import LoadProfile, profile_from
+from llmopt.bench.record import RequestRecord
+from llmopt.bench.result import BenchResult
+from llmopt.bench.scheduler import Grader, Session, StageRunner
+from llmopt.bench.store import ResultsStore
+from llmopt.demo.grader import grade
+from llmopt.errors import ConfigError
+from llmopt.pricing import Price
+from llmopt.serve.metrics import MetricsSnapshot
+from llmopt.workload import WorkloadItem
+
+
+class MetricsSource(Protocol):
+    def metrics(self) -> MetricsSnapshot: ...
+
+
+def run(endpoint: Endpoint, items: list[WorkloadItem], profile: LoadProfile | dict[str, Any], *,
+        grader: Grader = grade, price: Price | None = None,
+        results_path: str | Path | None = None, resume: bool = True,
+        stop_after_ok: int | None = None, server: MetricsSource | str | None = None,
+        progress: bool = True, on_record: Callable[[RequestRecord], None] | None = None,
+        token_counter: TokenCounter | None = None) -> BenchResult:
+    """Run the benchmark and return its result; blocking, also inside a notebook's event loop.
+
+    `stop_after_ok`: end each stage once this many measured requests succeeded (in-flight ones
+    are awaited and flagged `wasted`). `server`: a VllmServer (or a /metrics URL) to scrape
+    before and after each stage. `token_counter`: the client's own tokenizer, for the prompt
+    cross-check and for answers without usage (default: tiktoken cl100k_base estimates).
+    """
+    return _blocking(arun(endpoint, items, profile, grader=grader, price=price,
+                          results_path=results_path, resume=resume, stop_after_ok=stop_after_ok,
+                          server=server, progress=progress, on_record=on_record,
+                          token_counter=token_counter))
+
+
+async def arun(endpoint: Endpoint, items: list[WorkloadItem],
+               profile: LoadProfile | dict[str, Any], *, grader: Grader = grade,
+               price: Price | None = None, results_path: str | Path | None = None,
+               resume: bool = True, stop_after_ok: int | None = None,
+               server: MetricsSource | str | None = None, progress: bool = True,
+               on_record: Callable[[RequestRecord], None] | None = None,
+               token_counter: TokenCounter | None = None) -> BenchResult:
+    """`run` for callers that already run an event loop (`await arun(...)`)."""
+    profile = profile_from(profile)
+    _check(endpoint, items, stop_after_ok)
+    session = Session(endpoint=endpoint, items=items, store=ResultsStore(results_path, resume),
+                       grader=grader, price=price, stop_after_ok=stop_after_ok,
+                       scrape=_scraper(server, endpoint.model), progress=progress,
+                       on_record=on_record, token_counter=token_counter)
+    await session.check_metrics()
+    async with _client(endpoint) as client:
+        session.client = client
+        rates: list[float | None] = []
+        while (stage := profile.next_stage(rates)) is not None:
+            await StageRunner(session, stage).execute()
+            rates.append(session.rate(stage.label))
+    store = session.store
+    return BenchResult(records=store.records, stages=store.stages, path=store.path,
+                       notes=session.notes)
+
+
+def _blocking(coro: Coroutine[Any, Any, BenchResult]) -> BenchResult:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    return _in_worker_thread(coro)
+
+
+def _in_worker_thread(coro: Coroutine[Any, Any, BenchResult]) -> BenchResult:
+    """Run `coro` on a fresh loop in a worker thread (a notebook's own loop is busy); an
+    interrupt of the waiting thread cancels the run there and waits until it has unwound."""
+    started, handle = threading.Event(), {}
+
+    async def main() -> BenchResult:
+        handle["loop"], handle["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        started.set()
+        return await coro
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(asyncio.run, main())
+        try:
+            while not future.done():  # short waits: Ctrl-C / a kernel interrupt gets through
+                futures.wait([future], timeout=0.1)
+            return future.result()
+        except KeyboardInterrupt:
+            started.wait()
+            handle["loop"].call_soon_threadsafe(handle["task"].cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                future.result()
+            raise
+
+
+def _check(endpoint: Endpoint, items: list[WorkloadItem], stop_after_ok: int | None) -> None:
+    if not items:
+        raise ConfigError("the workload has no items")
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        raise ConfigError(f"workload item ids must be unique (results resume by id): {twice}")
+    if stop_after_ok is not None and stop_after_ok < 1:
+        raise ConfigError(f"stop_after_ok must be >= 1 or None, got {stop_after_ok}")
+    endpoint.headers()  # a missing API key fails now, before anything is sent
+
+
+def _client(endpoint: Endpoint) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(endpoint.timeout_s, connect=min(10.0, endpoint.timeout_s))
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=256)
+    return httpx.AsyncClient(timeout=timeout, limits=limits)
+
+
+def _scraper(server: MetricsSource | str | None,
+             model: str) -> Callable[[], MetricsSnapshot] | None:
+    if server is None:
+        return None
+    if isinstance(server, str):
+        return lambda: scrape_url(server, model)
+    return server.metrics
+
+
+def scrape_url(url: str, model: str | None = None) -> MetricsSnapshot:
+    """vLLM's /metrics at `url`, restricted to `model`'s series."""
+    response = httpx.get(url, timeout=10.0)
+    response.raise_for_status()
+    return MetricsSnapshot.from_text(response.text, model_name=model)

@@ -1,0 +1,88 @@
+"""`llmopt.bench` against a real vLLM server on the demo `large` model: one start for the file.
+
+A short sweep (4 stages x 10 requests) of the demo workload; the client's numbers are checked
+against what the server counted in /metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from llmopt.bench import BenchResult, Endpoint, SweepProfile, run, tokenizer_counter
+from llmopt.demo import generator, prompt
+from llmopt.pricing import price_for
+from llmopt.profile import Profile
+from llmopt.serve import VllmServer
+from llmopt.settings import REPO_ROOT, get_settings
+from llmopt.tokens import load_tokenizer
+
+pytestmark = [pytest.mark.vllm, pytest.mark.slow]
+
+LARGE = REPO_ROOT / "llmopt" / "demo" / "assets" / "large"
+PER_STAGE = 10
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[VllmServer]:
+    if not (LARGE / "config.json").is_file():
+        pytest.skip(f"demo model not built yet: {LARGE / 'config.json'} is missing "
+                    "(`llmopt demo-build` makes it)")
+    if not get_settings().vllm_python.exists():
+        pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
+    pilot = Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml")
+    pilot.prepare()
+    with pilot.server("target") as vllm:
+        yield vllm
+
+
+@pytest.fixture(scope="module")
+def result(server: VllmServer, tmp_path_factory: pytest.TempPathFactory) -> BenchResult:
+    endpoint = Endpoint(base_url=server.base_url, model=server.model_name, max_tokens=64,
+                        timeout_s=120.0, prompt_template=prompt.render("{system}", "{user}"))
+    profile = SweepProfile(rates=2, saturation_concurrency=8, max_requests=PER_STAGE, warmup=1)
+    result = run(endpoint, generator.generate(PER_STAGE, seed=5), profile,
+                 price=price_for(server.model_name), server=server, progress=False,
+                 results_path=tmp_path_factory.mktemp("bench") / "results.jsonl",
+                 token_counter=tokenizer_counter(load_tokenizer(LARGE)))
+    columns = ["stage", "ok", "req_per_s", "ttft_s_p50", "tpot_s_p50", "output_tokens_per_s",
+               "accuracy", "usd_per_million_tokens", "server_ttft_s_mean", "ttft_s_mean"]
+    print("\n" + result.summary()[columns].to_string(index=False))
+    return result
+
+
+def test_every_request_succeeds_with_sane_timings(result: BenchResult) -> None:
+    assert len(result.records) == 4 * PER_STAGE
+    assert [r.status for r in result.records] == ["ok"] * len(result.records)
+    for record in result.records:
+        assert 0 < record.ttft_s < record.latency_s
+        assert record.output_tokens > 0 and record.usage_source == "server"
+
+
+def test_four_stages_from_synchronous_to_saturation(result: BenchResult) -> None:
+    summary = result.summary()
+    assert list(summary["kind"]) == ["synchronous", "concurrent", "constant", "constant"]
+    sync, saturated = summary["req_per_s"].iloc[0], summary["req_per_s"].iloc[1]
+    assert sync > 0 and saturated > 0
+    assert summary["target_rate"].iloc[2] < summary["target_rate"].iloc[3]
+
+
+def test_client_token_sums_equal_the_server_counters(result: BenchResult) -> None:
+    summary = result.summary()
+    assert (summary["server_requests"] == PER_STAGE).all()
+    assert (summary["prompt_tokens_diff"] == 0).all(), summary["prompt_tokens_diff"]
+    assert (summary["output_tokens_diff"] == 0).all(), summary["output_tokens_diff"]
+
+
+def test_accuracy_and_cost(result: BenchResult) -> None:
+    summary = result.summary()
+    assert summary["accuracy"].between(0, 1).all()
+    assert (summary["cost_usd"] > 0).all() and (summary["usd_per_million_tokens"] > 0).all()
+
+
+def test_server_ttft_is_close_to_the_clients(result: BenchResult) -> None:
+    frame = result.frame()
+    for stage in result.summary().itertuples():
+        client = frame.loc[frame["stage"] == stage.stage, "ttft_s"].mean()  # warmup included
+        assert 0.2 < stage.server_ttft_s_mean / client < 5.0, (stage.stage, client)

@@ -1,0 +1,181 @@
+"""The client's error paths against fake servers (httpx.MockTransport and a loopback server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from llmopt.bench import Endpoint, Reply, Retry, send
+from llmopt.bench.request import retryable
+from llmopt.workload import WorkloadItem
+
+from .conftest import FAST_RETRY, endpoint_for
+from .fake_server import Answer, FakeServer
+
+ITEM = WorkloadItem(id="a", system="Answer in JSON.", user="Cancel order #AB1234.")
+OK_LINES = [
+    {"choices": [{"delta": {"role": "assistant", "content": ""}}]},
+    {"choices": [{"delta": {"content": "{\"a\""}}]},
+    {"choices": [{"delta": {"content": ": 1}"}}]},
+    {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2,
+                              "prompt_tokens_details": {"cached_tokens": 4}}},
+]
+
+
+def sse(chunks: list[dict]) -> bytes:
+    return "".join(f"data: {json.dumps(c)}\n\n" for c in chunks).encode() + b"data: [DONE]\n\n"
+
+
+def stream_response(chunks: list[dict] = OK_LINES) -> httpx.Response:
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse(chunks))
+
+
+def send_with(handler, endpoint: Endpoint | None = None, **kwargs) -> Reply:
+    endpoint = endpoint or Endpoint(base_url="http://fake/v1", model="m", retry=FAST_RETRY)
+
+    async def go() -> Reply:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await send(client, endpoint, ITEM, **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_ok_stream_reads_text_usage_and_cached_tokens() -> None:
+    reply = send_with(lambda request: stream_response())
+    assert (reply.status, reply.text, reply.attempts) == ("ok", '{"a": 1}', 1)
+    assert (reply.prompt_tokens, reply.cached_tokens, reply.output_tokens) == (9, 4, 2)
+    assert reply.usage_source == "server" and reply.error is None
+    assert 0 < reply.ttft_s <= reply.latency_s and reply.itl_mean_s >= 0
+    assert reply.tpot_s == pytest.approx(reply.latency_s - reply.ttft_s)  # 2 tokens: 1 gap
+
+
+def test_timings_follow_the_stream() -> None:
+    class Slow(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            for chunk in OK_LINES:
+                await asyncio.sleep(0.05)
+                yield sse([chunk]).removesuffix(b"data: [DONE]\n\n")
+            yield b"data: [DONE]\n\n"
+
+    reply = send_with(lambda request: httpx.Response(200, stream=Slow()))
+    assert reply.ttft_s == pytest.approx(0.10, abs=0.04)  # role chunk, then first text
+    assert reply.itl_mean_s == pytest.approx(0.05, abs=0.03)
+    assert reply.latency_s == pytest.approx(0.20, abs=0.06)
+    assert reply.tpot_s == pytest.approx(reply.latency_s - reply.ttft_s)
+
+
+def test_429_then_200_is_retried() -> None:
+    answers = iter([httpx.Response(429, json={"error": {"message": "slow down"}}),
+                    stream_response()])
+    reply = send_with(lambda request: next(answers))
+    assert (reply.status, reply.attempts) == ("ok", 2)
+
+
+def test_500_every_time_gives_up_after_max_attempts() -> None:
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(500, text="engine died")
+
+    reply = send_with(handler)
+    assert (reply.status, reply.attempts, len(calls)) == ("http_500", 3, 3)
+    assert "engine died" in reply.error
+    assert reply.usage_source == "client" and reply.prompt_tokens > 0  # priced by its prompt
+    assert reply.output_tokens == 0 and reply.ttft_s is None
+
+
+def test_404_keeps_the_servers_message_and_is_not_retried() -> None:
+    calls = []
+    message = "The model `nope` does not exist."
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(404, json={"error": {"message": message, "code": 404}})
+
+    reply = send_with(handler)
+    assert (reply.status, reply.attempts, len(calls)) == ("http_404", 1, 1)
+    assert message in reply.error
+
+
+def test_missing_usage_is_counted_on_the_client() -> None:
+    reply = send_with(lambda request: stream_response(OK_LINES[:3]))
+    assert reply.status == "ok" and reply.usage_source == "client"
+    assert reply.output_tokens > 0 and reply.prompt_tokens > 0 and reply.cached_tokens is None
+
+
+def test_given_counter_counts_missing_usage_and_cross_checks() -> None:
+    words = lambda text: len(text.split())  # noqa: E731
+    reply = send_with(lambda request: stream_response(OK_LINES[:3]), token_counter=words)
+    assert reply.output_tokens == 2 and reply.client_prompt_tokens == reply.prompt_tokens == 6
+    with_usage = send_with(lambda request: stream_response(), token_counter=words)
+    assert (with_usage.prompt_tokens, with_usage.client_prompt_tokens) == (9, 6)
+
+
+def test_error_inside_the_stream_is_recorded_not_retried() -> None:
+    chunks = [OK_LINES[1], {"error": {"message": "out of KV cache", "code": 500}}]
+    reply = send_with(lambda request: stream_response(chunks))
+    assert (reply.status, reply.attempts) == ("error", 1)
+    assert "out of KV cache" in reply.error and reply.text == '{"a"'
+
+
+def test_non_streamed_json_answer_is_read() -> None:
+    body = {"choices": [{"message": {"content": "hi"}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
+    reply = send_with(lambda request: httpx.Response(200, json=body))
+    assert (reply.status, reply.text, reply.output_tokens, reply.ttft_s) == ("ok", "hi", 1, None)
+
+
+def test_read_timeout_is_retried_then_recorded() -> None:
+    def handler(request):
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    reply = send_with(handler)
+    assert (reply.status, reply.attempts) == ("timeout", 3)
+    assert "timeout_s=" in reply.error
+
+
+def test_slow_server_hits_timeout_s() -> None:
+    answer = Answer(pieces=("a", "b", "c"), piece_delay_s=0.2)
+    with FakeServer(lambda body, n: answer) as fake:
+        endpoint = endpoint_for(fake, timeout_s=0.25, retry=Retry(max_attempts=1))
+        reply = asyncio.run(_send_real(endpoint))
+    assert reply.status == "timeout" and reply.latency_s < 1.0
+    assert reply.usage_source == "client"
+
+
+def test_unreachable_endpoint_is_a_clear_record() -> None:
+    endpoint = Endpoint(base_url="http://127.0.0.1:9/v1", model="m", retry=FAST_RETRY)
+    reply = asyncio.run(_send_real(endpoint))
+    assert reply.status == "error" and reply.unreachable and reply.attempts == 3
+    assert reply.error.startswith("cannot connect to http://127.0.0.1:9/v1")
+
+
+def test_completions_api_reads_text_pieces(fake) -> None:
+    endpoint = endpoint_for(fake, api="completions")
+    reply = asyncio.run(_send_real(endpoint))
+    assert reply.status == "ok" and reply.text == '{"intent": "cancel"}'
+    assert fake.bodies[0]["prompt"] == endpoint.prompt_text(ITEM)
+
+
+def test_retry_after_header_is_honoured_up_to_max_s() -> None:
+    answers = [Answer(status=429, headers={"Retry-After": "0.3"}), Answer()]
+    with FakeServer(lambda body, n: answers[n]) as fake:
+        endpoint = endpoint_for(fake, retry=Retry(max_attempts=2, initial_s=0.001, max_s=0.5))
+        reply = asyncio.run(_send_real(endpoint))
+    assert reply.status == "ok" and reply.attempts == 2 and reply.latency_s >= 0.3
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (httpx.ConnectError("x"), True), (TimeoutError(), True), (ValueError(), False),
+])
+def test_retryable(error, expected) -> None:
+    assert retryable(error) is expected
+
+
+async def _send_real(endpoint: Endpoint) -> Reply:
+    async with httpx.AsyncClient() as client:
+        return await send(client, endpoint, ITEM)

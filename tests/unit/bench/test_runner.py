@@ -1,0 +1,253 @@
+"""`run` end to end against a scripted loopback server (the client's paths, not a model's)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from llmopt.bench import (
+    BenchResult,
+    ConcurrentProfile,
+    ConstantProfile,
+    Endpoint,
+    SweepProfile,
+    SynchronousProfile,
+    run,
+)
+from llmopt.errors import ConfigError, ServerError
+from llmopt.pricing import price_for
+
+from .conftest import FAST_RETRY, endpoint_for
+from .fake_server import Answer, FakeServer
+
+PRICE = price_for("demo:large")
+
+
+def answering(items, piece_delay_s: float = 0.0):
+    """A plan that answers each item with its reference answer."""
+    by_user = {item.user: item for item in items}
+
+    def plan(body, n):
+        reference = by_user[body["messages"][1]["content"]].reference
+        text = json.dumps(reference)
+        return Answer(pieces=(text[:5], text[5:]), piece_delay_s=piece_delay_s)
+
+    return plan
+
+
+def sent_ids(fake: FakeServer, items) -> list[str]:
+    by_user = {item.user: item.id for item in items}
+    return [by_user[body["messages"][1]["content"]] for body in fake.bodies]
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_records_are_graded_priced_and_persisted(tmp_path, items) -> None:
+    path = tmp_path / "results.jsonl"
+    seen = []
+    with FakeServer(answering(items)) as fake:
+        result = run(endpoint_for(fake), items, ConcurrentProfile(concurrency=3, max_requests=12),
+                     price=PRICE, results_path=path, progress=False, on_record=seen.append)
+    assert len(result.records) == 12 == len(seen) and result.path == path
+    assert all(r.ok and r.correct and r.cost_usd > 0 for r in result.records)
+    assert all(r.fields_ok == dict.fromkeys(r.fields_ok, True) for r in result.records)
+    assert BenchResult.load(path).records == result.records
+    row = result.summary().iloc[0]
+    assert (row["stage"], row["requests"], row["ok"], row["accuracy"]) == ("concurrent@3", 12,
+                                                                          12, 1.0)
+
+
+def test_interrupted_run_resumes_without_resending_or_losing(tmp_path, items) -> None:
+    path = tmp_path / "results.jsonl"
+    profile = SynchronousProfile(max_requests=12)
+
+    def interrupt_after_four(record) -> None:
+        if len(BenchResult.load(path).records) == 4:
+            raise Interrupted
+
+    with FakeServer(answering(items)) as fake:
+        with pytest.raises(Interrupted):
+            run(endpoint_for(fake), items, profile, results_path=path, progress=False,
+                on_record=interrupt_after_four)
+        assert len(BenchResult.load(path).records) == 4
+        result = run(endpoint_for(fake), items, profile, results_path=path, progress=False)
+        assert sorted(sent_ids(fake, items)) == sorted(item.id for item in items)  # each once
+    assert sorted(r.id for r in result.records) == sorted(item.id for item in items)
+    assert len({r.session for r in result.records}) == 2
+    assert result.summary().iloc[0]["requests"] == 12
+
+
+def test_resume_of_a_finished_run_sends_nothing(tmp_path, items) -> None:
+    path = tmp_path / "results.jsonl"
+    profile = SweepProfile(rates=2, saturation_concurrency=4, max_requests=4)
+    with FakeServer(answering(items)) as fake:
+        first = run(endpoint_for(fake), items, profile, results_path=path, progress=False)
+        sent = len(fake.bodies)
+        again = run(endpoint_for(fake), items, profile, results_path=path, progress=False)
+        assert len(fake.bodies) == sent == 16
+    assert list(again.summary()["stage"]) == list(first.summary()["stage"])
+    assert len(again.summary()) == 4
+
+
+def test_early_stop_sends_nothing_more_and_counts_waste(items) -> None:
+    with FakeServer(answering(items, piece_delay_s=0.02)) as fake:
+        result = run(endpoint_for(fake), items, ConcurrentProfile(concurrency=3, max_requests=12),
+                     stop_after_ok=5, progress=False)
+        assert len(fake.bodies) == len(result.records)
+    wasted = [r for r in result.records if r.wasted]
+    assert sum(r.ok and not r.wasted for r in result.records) == 5
+    assert len(wasted) <= 2 and len(result.records) == 5 + len(wasted)
+    assert result.summary().iloc[0]["wasted"] == len(wasted)
+    assert result.stages[0].wasted == len(wasted)
+
+
+def test_early_stop_synchronous_wastes_nothing(items) -> None:
+    with FakeServer(answering(items)) as fake:
+        result = run(endpoint_for(fake), items, SynchronousProfile(max_requests=12),
+                     stop_after_ok=3, progress=False)
+        assert len(fake.bodies) == 3
+    assert [r.wasted for r in result.records] == [False] * 3
+
+
+def test_warmup_is_recorded_and_left_out(items) -> None:
+    with FakeServer(answering(items)) as fake:
+        result = run(endpoint_for(fake), items, SynchronousProfile(max_requests=5, warmup=2),
+                     stop_after_ok=2, progress=False)
+    assert [r.warmup for r in result.records] == [True, True, False, False]
+    row = result.summary().iloc[0]
+    assert (row["requests"], row["warmup"]) == (2, 2)
+
+
+def test_failed_requests_are_recorded_and_priced(items) -> None:
+    with FakeServer(lambda body, n: Answer(status=500, error="engine died")) as fake:
+        result = run(endpoint_for(fake), items, SynchronousProfile(max_requests=2), price=PRICE,
+                     progress=False)
+        assert len(fake.bodies) == 6  # 2 requests x 3 attempts
+    for record in result.records:
+        assert (record.status, record.attempts, record.correct) == ("http_500", 3, False)
+        assert "engine died" in record.error and record.usage_source == "client"
+        assert record.cost_usd == pytest.approx(record.prompt_tokens * PRICE.input / 1e6)
+    row = result.summary().iloc[0]
+    assert (row["ok"], row["failed"], row["accuracy"]) == (0, 2, 0.0) and row["cost_usd"] > 0
+    assert "no measured request succeeded" in result.notes[0]
+
+
+def test_wrong_model_keeps_the_servers_message(items) -> None:
+    message = "The model `nope` does not exist."
+    with FakeServer(lambda body, n: Answer(status=404, error=message)) as fake:
+        result = run(endpoint_for(fake, model="nope"), items, SynchronousProfile(max_requests=1),
+                     progress=False)
+        assert len(fake.bodies) == 1
+    assert result.records[0].status == "http_404" and message in result.records[0].error
+
+
+def test_unreachable_endpoint_stops_with_a_clear_error(tmp_path, items) -> None:
+    endpoint = Endpoint(base_url="http://127.0.0.1:9/v1", model="m", retry=FAST_RETRY)
+    path = tmp_path / "results.jsonl"
+    with pytest.raises(ServerError, match="cannot connect to http://127.0.0.1:9/v1"):
+        run(endpoint, items, ConcurrentProfile(concurrency=2, max_requests=12),
+            results_path=path, progress=False)
+    records = BenchResult.load(path).records
+    assert 1 <= len(records) <= 2 and all(r.status == "error" for r in records)
+
+
+def test_metrics_url_gives_the_token_check(items) -> None:
+    with FakeServer(answering(items)) as fake:
+        result = run(endpoint_for(fake), items, ConcurrentProfile(concurrency=4, max_requests=8),
+                     server=fake.metrics_url, progress=False)
+    assert result.stages[0].metrics.request_success == 8
+    row = result.summary().iloc[0]
+    assert (row["prompt_tokens_diff"], row["output_tokens_diff"]) == (0, 0)
+    assert row["server_prompt_tokens"] == 8 * 11
+
+
+def test_unreadable_metrics_url_fails_before_sending(items) -> None:
+    with FakeServer() as fake, pytest.raises(ServerError, match="/metrics"):
+        run(endpoint_for(fake), items, SynchronousProfile(max_requests=2),
+            server="http://127.0.0.1:9/metrics", progress=False)
+    assert fake.bodies == []
+
+
+def test_open_loop_sends_on_schedule(items) -> None:
+    with FakeServer(answering(items)) as fake:
+        result = run(endpoint_for(fake), items, ConstantProfile(rate=20.0, max_requests=6),
+                     progress=False)
+    records = sorted(result.records, key=lambda r: r.scheduled_s)
+    gaps = [b.scheduled_s - a.scheduled_s for a, b in zip(records, records[1:], strict=False)]
+    assert gaps == pytest.approx([0.05] * 5, abs=1e-6)
+    assert all(abs(r.start_s - r.scheduled_s) < 0.1 for r in records)
+    assert all(r.target_rate == 20.0 and r.concurrency is None for r in records)
+
+
+def test_max_seconds_bounds_a_stage(items) -> None:
+    with FakeServer(answering(items, piece_delay_s=0.05)) as fake:
+        result = run(endpoint_for(fake), items, SynchronousProfile(max_seconds=0.25),
+                     progress=False)
+    assert 2 <= len(result.records) <= 4
+
+
+def test_runs_inside_a_running_event_loop(items) -> None:
+    async def notebook_cell():
+        return run(endpoint_for(fake), items, SynchronousProfile(max_requests=2), progress=False)
+
+    with FakeServer(answering(items)) as fake:
+        result = asyncio.run(notebook_cell())
+    assert len(result.records) == 2
+
+
+def test_missing_api_key_fails_before_sending(items, monkeypatch) -> None:
+    monkeypatch.delenv("BENCH_NO_KEY", raising=False)
+    with FakeServer() as fake, pytest.raises(ConfigError, match="BENCH_NO_KEY"):
+        run(endpoint_for(fake, api_key_env="BENCH_NO_KEY"), items,
+            SynchronousProfile(max_requests=1), progress=False)
+    assert fake.bodies == []
+
+
+def test_bad_inputs(items) -> None:
+    endpoint = Endpoint(base_url="http://127.0.0.1:9/v1", model="m")
+    with pytest.raises(ConfigError, match="no items"):
+        run(endpoint, [], SynchronousProfile(max_requests=1), progress=False)
+    with pytest.raises(ConfigError, match="unique"):
+        run(endpoint, [items[0], items[0]], SynchronousProfile(max_requests=1), progress=False)
+    with pytest.raises(ConfigError, match="stop_after_ok"):
+        run(endpoint, items, SynchronousProfile(max_requests=1), stop_after_ok=0,
+            progress=False)
+    with pytest.raises(ConfigError, match="rate"):
+        run(endpoint, items, {"kind": "poisson", "rate": -1, "max_requests": 2}, progress=False)
+
+
+def test_items_without_reference_are_not_graded(items) -> None:
+    bare = [item.model_copy(update={"reference": None}) for item in items[:2]]
+    with FakeServer() as fake:
+        result = run(endpoint_for(fake), bare, SynchronousProfile(max_requests=2),
+                     progress=False)
+    assert [r.correct for r in result.records] == [None, None]
+    assert result.summary().iloc[0]["accuracy"] != result.summary().iloc[0]["accuracy"]  # NaN
+
+
+def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
+    import _thread
+    import threading
+
+    path = tmp_path / "results.jsonl"
+
+    async def notebook_cell():
+        return run(endpoint_for(fake), items, SynchronousProfile(max_requests=12),
+                   results_path=path, progress=False)
+
+    with FakeServer(answering(items, piece_delay_s=0.05)) as fake:
+        timer = threading.Timer(0.3, _thread.interrupt_main)
+        timer.start()
+        loop = asyncio.new_event_loop()  # like a kernel's loop: no SIGINT handler of its own
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(notebook_cell())
+        loop.close()
+        timer.join()
+        sent = len(fake.bodies)
+        asyncio.run(asyncio.sleep(0.3))
+        assert len(fake.bodies) == sent < 12  # nothing goes on in the background
+    assert len(BenchResult.load(path).records) in (sent - 1, sent)

@@ -1,0 +1,77 @@
+import pytest
+
+from llmopt.bench import RequestRecord, ResultsStore, StageRun, read_jsonl
+from llmopt.bench.store import stages_path
+from llmopt.errors import ConfigError
+
+from .records import record
+
+
+def stage_run(stage: str = "synchronous") -> StageRun:
+    return StageRun(stage=stage, profile={"kind": "synchronous"}, session="s1", started_s=1.0,
+                    ended_s=2.0, sent=2)
+
+
+def test_each_record_is_on_disk_as_soon_as_it_is_appended(tmp_path) -> None:
+    path = tmp_path / "out" / "results.jsonl"
+    store = ResultsStore(path)
+    store.append(record(0))
+    assert read_jsonl(path, RequestRecord) == [record(0)]
+    store.append(record(1))
+    store.add_stage(stage_run())
+    assert len(path.read_text().splitlines()) == 2
+    assert read_jsonl(stages_path(path), StageRun) == [stage_run()]
+
+
+def test_resume_reads_back_and_appends(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    first = ResultsStore(path)
+    first.append(record(0))
+    first.add_stage(stage_run())
+    again = ResultsStore(path, resume=True)
+    assert again.done_ids("synchronous") == {"r0"} and again.finished("synchronous")
+    assert again.done_ids("concurrent@4") == set() and not again.finished("concurrent@4")
+    again.append(record(1))
+    assert [r.id for r in read_jsonl(path, RequestRecord)] == ["r0", "r1"]
+
+
+def test_without_resume_the_files_start_afresh(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    ResultsStore(path).append(record(0))
+    assert ResultsStore(path, resume=False).records == []
+    assert path.read_text() == ""
+
+
+def test_a_line_cut_by_an_interruption_is_dropped_and_cut_off(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    ResultsStore(path).append(record(0))
+    with path.open("a") as file:
+        file.write(record(1).model_dump_json()[:40])  # killed mid-write
+    store = ResultsStore(path)
+    assert [r.id for r in store.records] == ["r0"]
+    store.append(record(2))
+    assert [r.id for r in read_jsonl(path, RequestRecord)] == ["r0", "r2"]
+
+
+def test_a_complete_last_line_without_newline_is_kept(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(record(0).model_dump_json())
+    store = ResultsStore(path)
+    store.append(record(1))
+    assert [r.id for r in read_jsonl(path, RequestRecord)] == ["r0", "r1"]
+
+
+def test_a_bad_line_inside_names_file_and_line(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(record(0).model_dump_json() + "\n{oops}\n" + record(1).model_dump_json() + "\n")
+    with pytest.raises(ConfigError, match=r"results.jsonl:2: not a RequestRecord"):
+        ResultsStore(path)
+
+
+def test_missing_file_is_named(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="nothing.jsonl does not exist"):
+        read_jsonl(tmp_path / "nothing.jsonl", RequestRecord)
+
+
+def test_stages_file_sits_beside_the_results() -> None:
+    assert stages_path("a/b/run.jsonl").as_posix() == "a/b/run.stages.jsonl"
