@@ -41,8 +41,14 @@ class Profile(BaseModel):
     vllm_launcher: list[str] | None = None
     """Command that starts vLLM's OpenAI server, e.g. ["vllm", "serve"]; None = local .venv-vllm."""
     results_dir: str = "results"
+    requests_per_day: int = 10_000
+    """The traffic the business case is sized for."""
+    gpu: str = "L4-24GB"
+    """The rented GPU self-hosting is priced with (a name in llmopt.pricing's GPU catalog)."""
+    setup_cost_usd: float = 0.0
+    """One-off cost of moving to self-hosting (engineering, migration), for the payback."""
 
-    @field_validator("n_requests", "max_model_len", "kv_cache_space_gib")
+    @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:

@@ -23,8 +23,8 @@ from llmopt.demo import assets, evaluate, generator, manual, prompt, tokenizer, 
 SPECS = {
     "small": train.ModelSpec(hidden_size=128, layers=2, heads=4, kv_heads=2,
                              intermediate_size=384),
-    "large": train.ModelSpec(hidden_size=256, layers=4, heads=4, kv_heads=2,
-                             intermediate_size=768),
+    "large": train.ModelSpec(hidden_size=128, layers=4, heads=4, kv_heads=2,
+                             intermediate_size=512),
 }
 TOKENIZER_SEED = 7
 EVAL_SEED = 1_000_003
