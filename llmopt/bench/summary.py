@@ -31,9 +31,16 @@ def stage_row(rows: pd.DataFrame, runs: list[StageRun]) -> dict[str, Any]:
     measured = rows[~rows["warmup"].astype(bool)]
     ok = measured[measured["status"] == "ok"]
     duration = duration_s(measured)
-    return (_identity(rows, runs) | _counts(rows, measured, ok) | {"duration_s": duration}
-            | _throughput(ok, duration) | _timings(ok) | _accuracy(measured) | _cost(measured)
-            | token_check(rows, runs) | tokenizer_check(rows))
+    row = (_identity(rows, runs) | _counts(rows, measured, ok) | {"duration_s": duration}
+           | _throughput(ok, duration) | _timings(ok) | _accuracy(measured) | _cost(measured)
+           | token_check(rows, runs) | tokenizer_check(rows))
+    return row | {"mean_in_flight": mean_in_flight(row["req_per_s"], row["latency_s_mean"])}
+
+
+def mean_in_flight(req_per_s: float, latency_s_mean: float) -> float:
+    """Requests in flight on average (Little's law): puts open-loop stages, which have no fixed
+    concurrency, on the same axis as closed-loop ones."""
+    return float(req_per_s * latency_s_mean)
 
 
 def duration_s(measured: pd.DataFrame) -> float:
