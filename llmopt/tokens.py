@@ -16,7 +16,10 @@ def load_tokenizer(model_dir: str | Path) -> Tokenizer:
     path = Path(model_dir) / "tokenizer.json"
     if not path.is_file():
         raise AssetError(f"no tokenizer.json in {model_dir}")
-    return Tokenizer.from_file(str(path))
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()  # a saved padding config would pad every batch to its longest text
+    tokenizer.no_truncation()
+    return tokenizer
 
 
 def count(texts: list[str], tokenizer: Tokenizer) -> list[int]:
