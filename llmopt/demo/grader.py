@@ -69,5 +69,6 @@ def accuracy(graded: pd.DataFrame) -> pd.DataFrame:
     columns = ["correct", *[c for c in graded.columns if c.endswith("_ok")]]
     by_tier = graded.groupby("tier")[columns].mean()
     by_tier.loc["all"] = graded[columns].mean()
-    by_tier["n"] = graded.groupby("tier").size().reindex(by_tier.index).fillna(len(graded)).astype(int)
+    counts = graded.groupby("tier").size().reindex(by_tier.index).fillna(len(graded))
+    by_tier["n"] = counts.astype(int)
     return by_tier.rename(columns={"correct": "accuracy"})

@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import pytest
+
 from llmopt.widgets import BenchView
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import traitlets
-from llmopt.widgets import CostCalculator
 
 from llmopt.pricing import DAYS_PER_MONTH, Gpu, GpuCatalog, PriceOverrides
+from llmopt.widgets import CostCalculator
 
 LABEL = "Demo world (simulated prices)"
 
