@@ -1,6 +1,6 @@
 """Build the demo world's assets: tokenizer, `small` and `large` models, manifest.
 
-    python -m llmopt.demo.build                 # the shipped assets (about 60 min on 2 cores)
+    python -m llmopt.demo.build                 # the shipped assets (about 45 min on 2 cores)
     python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
 
 Both models get the same recipe (TrainConfig) and the same data stream; only the
