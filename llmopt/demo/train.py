@@ -60,9 +60,7 @@ class TrainConfig(BaseModel):
 
 def make_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerFast, seed: int) -> LlamaForCausalLM:
     torch.manual_seed(seed)
-    config = spec.llama_config(tokenizer)
-    model = LlamaForCausalLM(config).to(torch.float32)
-    return model
+    return LlamaForCausalLM(spec.llama_config(tokenizer)).to(torch.float32)
 
 
 def _manual_for_step(rng: random.Random, cfg: TrainConfig) -> str:

@@ -67,3 +67,24 @@ class Stage(LoadProfile):
 
     def next_stage(self, rates: list[float | None]) -> Stage | None:
         return None if rates else self
+
+
+class OpenLoopStage(Stage):
+    """Requests sent on a schedule at `rate` per second, whether or not earlier ones finished;
+    subclasses say when (`arrivals`)."""
+
+    rate: float = Field(gt=0, allow_inf_nan=False)
+    """Requests per second (the mean, for random arrivals)."""
+    max_concurrency: int | None = Field(default=None, ge=1)
+    """Cap on requests in flight (a late request then waits); None: no cap."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}@{self.rate:.4g}/s"
+
+    def slots(self) -> int | None:
+        return self.max_concurrency
+
+    @property
+    def target_rate(self) -> float:
+        return self.rate

@@ -6,29 +6,12 @@ import itertools
 import random
 from typing import Literal
 
-from pydantic import Field
-
-from llmopt.bench.profiles.base import Stage
+from llmopt.bench.profiles.base import OpenLoopStage
 
 
-class PoissonProfile(Stage):
+class PoissonProfile(OpenLoopStage):
     kind: Literal["poisson"] = "poisson"
-    rate: float = Field(gt=0, allow_inf_nan=False)
-    """Mean requests per second."""
     seed: int = 0
-    max_concurrency: int | None = Field(default=None, ge=1)
-    """Cap on requests in flight (a late request then waits); None: no cap."""
-
-    @property
-    def label(self) -> str:
-        return f"poisson@{self.rate:.4g}/s"
-
-    def slots(self) -> int | None:
-        return self.max_concurrency
-
-    @property
-    def target_rate(self) -> float:
-        return self.rate
 
     def arrivals(self, n: int) -> list[float]:
         """The first request at 0 s, then exponential gaps; the same `seed` gives the same."""
