@@ -27,6 +27,15 @@ class Gpu(BaseModel):
     spot_usd_per_hour: float | None = Field(default=None, gt=0)
     as_of: date
     source: str
+    usable_memory_gib: float | None = Field(default=None, gt=0)
+    """Memory as CUDA reports it (a little under the nominal size); None: `memory_gib`."""
+    compute_capability: float | None = Field(default=None, gt=0)
+    """NVIDIA compute capability (e.g. 9.0 for Hopper): which quantized kernels run fast."""
+
+    @property
+    def total_memory_gib(self) -> float:
+        """The memory vLLM's gpu_memory_utilization is a share of."""
+        return self.usable_memory_gib or self.memory_gib
 
     def usd_per_hour(self, spot: bool = False) -> float:
         """The on-demand price, or the spot price (ConfigError where there is none)."""

@@ -9,6 +9,7 @@ import pytest
 
 PACKAGES = ["llmopt", "llmopt.serve", "llmopt.bench", "llmopt.pricing", "llmopt.report",
             "llmopt.profile", "llmopt.pilot", "llmopt.demo.grader", "llmopt.demo.generator"]
+PACKAGES += ["llmopt.serve.plan"]
 HEAVY = {"vllm", "jupyter", "jupyter_client", "ipywidgets", "IPython", "papermill", "torch",
          "transformers"}
 

@@ -95,3 +95,11 @@ def test_catalog_round_trips_through_yaml(tmp_path) -> None:
     catalog = GpuCatalog.load()
     saved = catalog.save(tmp_path / "mine.yaml")
     assert GpuCatalog.load(saved).gpus == catalog.gpus
+
+
+def test_packaged_gpus_state_usable_memory_and_compute_capability() -> None:
+    for gpu in GpuCatalog.load().gpus:
+        assert 0.9 * gpu.memory_gib < gpu.total_memory_gib <= gpu.memory_gib, gpu.name
+        assert gpu.compute_capability in (8.0, 8.6, 8.9, 9.0), gpu.name
+    bare = GpuCatalog.load().get("L4-24GB").model_copy(update={"usable_memory_gib": None})
+    assert bare.total_memory_gib == 24
