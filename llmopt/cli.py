@@ -85,6 +85,70 @@ def bench(
         raise typer.Exit(code=1)
 
 
+@app.command("plan")
+def plan_command(
+    model: str = typer.Option(..., help="demo:large, a model folder or a hub id"),
+    context: int = typer.Option(..., help="max model length: prompt + output tokens"),
+    concurrency: int = typer.Option(..., help="sequences that must fit at full context at once"),
+    scheme: str = typer.Option("bf16", help="weights: bf16|fp16|fp8|int8|w4a16|nf4"),
+    kv_cache_dtype: str = typer.Option("auto", help="auto|fp8|fp8_e4m3|fp8_e5m2|bfloat16|float16"),
+    gpu: list[str] = typer.Option(None, help="GPU type(s) to try (default: the whole catalog)"),
+    gpu_memory_utilization: float = typer.Option(0.9),
+    max_nodes: int = typer.Option(1, help="above 1: also plan Ray multi-node (pipeline parallel)"),
+    tokens_per_s: float = typer.Option(None, help="total tokens/s of one replica (measured or "
+                                       "stated) for $ per 1M tokens"),
+    spot: bool = typer.Option(False, help="price GPUs at their spot price"),
+    catalog: Path = typer.Option(None, help="GPU catalog YAML (extends or replaces the "
+                                 "packaged one)"),
+    check: bool = typer.Option(True, help="check the flags with vLLM's own parser and engine "
+                               "config (needs the vLLM environment; ~30 s to start)"),
+    show_all: bool = typer.Option(False, "--all", help="list every candidate, not only fits"),
+) -> None:
+    """Which GPU, how many, which vLLM flags, and $/1M tokens; prints the launch commands."""
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from llmopt.errors import LlmoptError
+    from llmopt.pricing import GpuCatalog
+    from llmopt.serve import plan as planner
+
+    try:
+        request = planner.PlanRequest(
+            model=model, scheme=scheme, kv_cache_dtype=kv_cache_dtype, context_tokens=context,
+            concurrency=concurrency, gpus=gpu or None, max_nodes=max_nodes, spot=spot,
+            gpu_memory_utilization=gpu_memory_utilization, tokens_per_s=tokens_per_s,
+            throughput_source="given on the command line" if tokens_per_s else "not given")
+        result = planner.plan(request, GpuCatalog.load(catalog))
+    except (LlmoptError, ValidationError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    shown = result.table() if show_all else result.by_gpu()
+    columns = ["gpu", "gpus", "tp", "pp", "fits", "servable", "kv_tokens", "max_concurrency",
+               "headroom_pct", "usd_per_hour", "usd_per_million_tokens", "problems"]
+    typer.echo(f"{result.shape.name}: {result.shape.parameters / 1e9:.2f}B parameters "
+               f"({result.shape.source}); weights {result.weights_gib:.2f} GiB ({scheme}); KV "
+               f"{result.kv_bytes_per_token:,} bytes/token ({kv_cache_dtype})")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        typer.echo(shown[columns].round(2).to_string(index=False))
+    typer.echo(f"\n{result.verdict}")
+    if result.recommended is None:
+        raise typer.Exit(code=1)
+    config = result.serve_config()
+    best = result.recommended
+    typer.echo(f"\n# vllm serve\n{planner.serve_command(config)}")
+    typer.echo(f"\n# docker\n{planner.docker_command(config)}")
+    if best.pp > 1:
+        typer.echo(f"\n# Ray, {best.pp} nodes\n"
+                   f"{planner.ray_steps(config, best.pp, best.tp).text()}")
+    else:
+        typer.echo(f"\n# Kubernetes\n{planner.k8s_manifest(config, gpus=best.gpus)}")
+    if check:
+        verdict = result.check()
+        typer.echo(f"\n# check: {verdict}" + (f" ({verdict.note})" if verdict.note else ""))
+        if not verdict.ok:
+            raise typer.Exit(code=1)
+
+
 @app.command("demo-build")
 def demo_build(steps: int = typer.Option(None), out: Path = typer.Option(None)) -> None:
     """Retrain the demo models (about 45 minutes on 2 cores)."""

@@ -153,7 +153,13 @@ class Plan(BaseModel):
         return self.recommended is not None
 
     def table(self) -> pd.DataFrame:
+        """Every candidate tried, one row each."""
         return pd.DataFrame([c.row() for c in self.candidates])
+
+    def by_gpu(self) -> pd.DataFrame:
+        """One row per GPU type: its fewest GPUs that fit and are servable, else the most
+        tried (not fitting), in catalog order."""
+        return pd.DataFrame([_smallest_fit(group).row() for group in _by_gpu(self.candidates)])
 
     def serve_config(self, candidate: Candidate | None = None) -> ServeConfig:
         """The vLLM config of `candidate` (default: the recommended one)."""
@@ -223,10 +229,8 @@ def capacity_table(model: str, context_tokens: int, concurrency: int,
         for kv in kv_dtypes or ["auto", "fp8"]:
             req = PlanRequest(model=model, scheme=name, kv_cache_dtype=kv,
                               context_tokens=context_tokens, concurrency=concurrency, **request)
-            for gpu in _gpus(req, catalog):
-                options = candidates(req, shape, gpu)
-                fit = [c for c in options if c.fits and c.servable]
-                rows.append((fit[0] if fit else options[-1]).row())
+            rows += [_smallest_fit(candidates(req, shape, gpu)).row()
+                     for gpu in _gpus(req, catalog)]
     return pd.DataFrame(rows)
 
 
@@ -294,6 +298,18 @@ def _throughput(tokens_per_s: Throughput, gpu: str) -> float | None:
         return tokens_per_s
     by_name = {name.lower(): value for name, value in tokens_per_s.items()}
     return by_name.get(gpu.lower())
+
+
+def _smallest_fit(options: list[Candidate]) -> Candidate:
+    fit = [c for c in options if c.fits and c.servable]
+    return fit[0] if fit else options[-1]
+
+
+def _by_gpu(found: list[Candidate]) -> list[list[Candidate]]:
+    groups: dict[str, list[Candidate]] = {}
+    for c in found:
+        groups.setdefault(c.gpu, []).append(c)
+    return list(groups.values())
 
 
 def _cost_key(c: Candidate) -> tuple:

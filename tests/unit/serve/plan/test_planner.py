@@ -133,3 +133,11 @@ def test_cpu_capacity_of_the_demo_models() -> None:
     assert cpu_capacity("demo:small", "auto", 2).kv_tokens == 2 * 2_097_152
     with pytest.raises(ConfigError, match="whole number of GiB"):
         cpu_capacity("demo:large", "auto", kv_space_gib=0)
+
+
+def test_by_gpu_keeps_each_types_fewest_fitting_gpus() -> None:
+    rows = plan(request(), CATALOG).by_gpu().set_index("gpu")
+    assert list(rows.index) == ["BIG", "MID", "SMALL", "OLD"]
+    assert rows.loc["MID", "gpus"] == 2 and rows.loc["SMALL", "gpus"] == 4
+    tight = plan(request(concurrency=10_000), CATALOG).by_gpu()
+    assert not tight["fits"].any() and (tight["gpus"] == 8).all()  # the most tried
