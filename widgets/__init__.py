@@ -2,6 +2,7 @@
 the numbers come from llmopt, never from here."""
 
 from .bench_view import BenchView
+from .capacity_planner import CapacityPlanner
 from .cost_calculator import CostCalculator
 
-__all__ = ["BenchView", "CostCalculator"]
+__all__ = ["BenchView", "CapacityPlanner", "CostCalculator"]
