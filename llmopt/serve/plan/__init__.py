@@ -15,6 +15,7 @@ are labelled estimates (`memory`). Importing this package never imports vllm.
 from llmopt.serve.plan.commands import (
     IMAGE,
     RaySteps,
+    container_flags,
     docker_command,
     k8s_manifest,
     k8s_name,
@@ -28,10 +29,13 @@ from llmopt.serve.plan.planner import (
     CpuCapacity,
     Plan,
     PlanRequest,
+    StatedThroughput,
     capacity_table,
     cpu_capacity,
     plan,
+    predicted_kv_tokens,
     serve_config,
+    stated_throughput,
 )
 from llmopt.serve.plan.rules import Problem, problems
 from llmopt.serve.plan.schemes import KV_DTYPES, SCHEMES, VLLM_VERSION, WeightScheme, scheme
@@ -58,11 +62,13 @@ __all__ = [
     "PlanRequest",
     "Problem",
     "RaySteps",
+    "StatedThroughput",
     "VllmArgChecker",
     "WeightScheme",
     "capacity_table",
     "check_args",
     "check_ray_args",
+    "container_flags",
     "cpu_capacity",
     "cpu_kv_tokens",
     "docker_command",
@@ -70,6 +76,7 @@ __all__ = [
     "k8s_name",
     "kv_bytes_per_token",
     "plan",
+    "predicted_kv_tokens",
     "prestart",
     "problems",
     "ray_steps",
@@ -80,5 +87,6 @@ __all__ = [
     "serve_config",
     "shape_for",
     "stated_shapes",
+    "stated_throughput",
     "weight_bytes",
 ]

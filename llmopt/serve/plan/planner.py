@@ -10,7 +10,10 @@ by $/1M tokens where a throughput is known for it, else by $/hour.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llmopt.errors import ConfigError
@@ -61,6 +64,9 @@ class PlanRequest(BaseModel):
     spot: bool = False
     tokens_per_s: float | dict[str, float] | None = None
     """Total tokens/s of one replica (one figure, or by GPU name) for $/1M tokens."""
+    throughput_per_gpu: bool = False
+    """`tokens_per_s` is per GPU: a replica of n GPUs serves n times it (flatters tensor
+    parallel, whose scaling is below linear)."""
     throughput_source: str = "not given"
     """Where `tokens_per_s` comes from: 'measured: ...' or 'stated: ...'."""
 
@@ -208,6 +214,8 @@ def candidate(request: PlanRequest, shape: ModelShape, gpu: Gpu, tp: int, pp: in
     needed = request.needed_tokens
     usd = gpu.usd_per_hour(request.spot) * tp * pp
     speed = _throughput(request.tokens_per_s, gpu.name)
+    if speed is not None and request.throughput_per_gpu:
+        speed *= tp * pp
     return Candidate(
         gpu=gpu.name, gpus=tp * pp, tp=tp, pp=pp, scheme=weights.name,
         kv_cache_dtype=request.kv_cache_dtype, memory=memory, needed_tokens=needed,
@@ -252,6 +260,30 @@ def serve_config(request: PlanRequest, chosen: Candidate) -> ServeConfig:
         tensor_parallel_size=chosen.tp, extra_args=extra)
 
 
+# --- stated throughput ---------------------------------------------------------------------
+
+STATED_THROUGHPUT = Path(__file__).parent / "data" / "throughput.yaml"
+
+
+class StatedThroughput(BaseModel):
+    """Per-GPU throughput figures that are ASSUMED, not measured (data/throughput.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str
+    model_class: str
+    tokens_per_s_per_gpu: dict[str, float]
+
+    @property
+    def source(self) -> str:
+        return f"stated: {self.note}"
+
+
+def stated_throughput(path: str | Path = STATED_THROUGHPUT) -> StatedThroughput:
+    """The stated (assumed) per-GPU throughput table."""
+    return StatedThroughput.model_validate(yaml.safe_load(Path(path).read_text()))
+
+
 # --- the CPU build ---------------------------------------------------------------------------
 
 
@@ -283,6 +315,19 @@ def cpu_capacity(model: str, kv_cache_dtype: str = "auto", kv_space_gib: int = 1
                        kv_bytes_per_token=kv_bytes_per_token(shape, kv_cache_dtype),
                        kv_tokens=tokens, context_tokens=context_tokens,
                        max_concurrency=tokens // context_tokens)
+
+
+def predicted_kv_tokens(model: str, kv_cache_dtype: str, context_tokens: int, *,
+                        gpu: Gpu | None = None, kv_space_gib: int = 1,
+                        gpu_memory_utilization: float = 0.9, max_num_seqs: int = 256) -> int:
+    """The KV capacity a server of `model` should report: exact on vLLM's CPU build (`gpu`
+    None, `kv_space_gib` = VLLM_CPU_KVCACHE_SPACE), an estimate on one `gpu`."""
+    if gpu is None:
+        return cpu_capacity(model, kv_cache_dtype, kv_space_gib, context_tokens).kv_tokens
+    request = PlanRequest(model=model, kv_cache_dtype=kv_cache_dtype, gpu_counts=[1],
+                          context_tokens=context_tokens, concurrency=max_num_seqs,
+                          gpu_memory_utilization=gpu_memory_utilization)
+    return candidate(request, shape_for(model), gpu, tp=1).memory.kv_tokens
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -111,3 +111,10 @@ def test_ray_steps_spread_the_plan_over_nodes() -> None:
     assert "`ray status` lists 16 GPUs" in steps.text()
     with pytest.raises(ConfigError, match="nodes >= 2"):
         ray_steps(CONFIG, nodes=1, gpus_per_node=8)
+
+
+def test_container_flags_are_what_docker_passes() -> None:
+    from llmopt.serve.plan import container_flags
+
+    assert container_flags(CONFIG) == CONFIG.to_args()
+    assert container_flags(LOCAL)[:2] == ["--model", "/models/large"]

@@ -141,3 +141,26 @@ def test_by_gpu_keeps_each_types_fewest_fitting_gpus() -> None:
     assert rows.loc["MID", "gpus"] == 2 and rows.loc["SMALL", "gpus"] == 4
     tight = plan(request(concurrency=10_000), CATALOG).by_gpu()
     assert not tight["fits"].any() and (tight["gpus"] == 8).all()  # the most tried
+
+
+def test_stated_throughput_is_labelled_and_scales_per_gpu() -> None:
+    from llmopt.serve.plan import stated_throughput
+
+    stated = stated_throughput()
+    assert "not measured" in stated.note and stated.source.startswith("stated: ")
+    assert set(stated.tokens_per_s_per_gpu) == set(GpuCatalog.load().names)
+    result = plan(request(gpus=["SMALL"], tokens_per_s={"SMALL": 1000},
+                          throughput_per_gpu=True), CATALOG)
+    four = next(c for c in result.candidates if c.gpus == 4)
+    assert four.tokens_per_s == 4000
+    assert four.usd_per_million == pytest.approx(cost_per_million_tokens(4000, 4 * 0.5))
+
+
+def test_predicted_kv_tokens_on_cpu_and_gpu() -> None:
+    from llmopt.serve.plan import predicted_kv_tokens
+
+    assert predicted_kv_tokens("demo:large", "fp8", 1024, kv_space_gib=2) == 4_194_304
+    big = CATALOG.get("BIG")
+    on_gpu = predicted_kv_tokens(LLAMA, "auto", 8192, gpu=big, max_num_seqs=32)
+    assert on_gpu == next(c for c in plan(request(gpus=["BIG"]), CATALOG).candidates
+                          if c.gpus == 1).memory.kv_tokens
