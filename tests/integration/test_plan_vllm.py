@@ -1,0 +1,97 @@
+"""The serving plan against the real vLLM: the CPU build's reported KV capacity (two server
+starts: bf16 and fp8 KV) and vLLM's own argument parser and engine config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmopt.demo import assets
+from llmopt.serve import ServeConfig, VllmServer
+from llmopt.serve.plan import (
+    PlanRequest,
+    VllmArgChecker,
+    cpu_capacity,
+    plan,
+    ray_steps,
+    serve_argv,
+    shape_for,
+)
+from llmopt.settings import get_settings
+
+pytestmark = [pytest.mark.vllm, pytest.mark.slow]
+
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_vllm() -> None:
+    if not get_settings().vllm_python.exists():
+        pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
+
+
+@pytest.mark.parametrize("kv", ["auto", "fp8"])
+def test_predicted_kv_capacity_is_what_the_cpu_server_reports(kv: str, tmp_path: Path) -> None:
+    space = int(get_settings().kv_cache_space_gib)
+    predicted = cpu_capacity("demo:large", kv, kv_space_gib=space, context_tokens=1024)
+    config = ServeConfig(model=str(assets.model_dir("large")), served_model_name="demo:large",
+                         max_model_len=1024, kv_cache_dtype=kv)
+    with VllmServer(config, log_path=tmp_path / "server.log") as server:
+        reported = server.kv_cache_tokens
+    assert reported is not None, "the server logged no KV-cache size"
+    assert abs(predicted.kv_tokens - reported) <= 0.05 * reported, (predicted, reported)
+
+
+@pytest.fixture(scope="module")
+def checker() -> Iterator[VllmArgChecker]:
+    with VllmArgChecker() as started:
+        yield started
+
+
+def test_a_gpu_plan_passes_vllms_parser_and_engine_config(checker: VllmArgChecker) -> None:
+    gpu_plan = plan(PlanRequest(model=LLAMA, scheme="fp8", kv_cache_dtype="fp8",
+                                context_tokens=8192, concurrency=32))
+    result = checker.check(serve_argv(gpu_plan.serve_config()),
+                           stand_in=gpu_plan.shape.to_config())
+    assert result.ok, result
+    assert result.checked == ["parser", "serve-args", "engine-args", "engine-config"]
+    assert result.vllm_version.startswith("0.32")
+    assert "stand-in config.json" in (result.note or "")  # the 8B model is not cached here
+
+
+def test_the_demo_plan_is_checked_against_its_own_config(checker: VllmArgChecker) -> None:
+    demo_plan = plan(PlanRequest(model="demo:large", kv_cache_dtype="fp8", context_tokens=1024,
+                                 concurrency=64))
+    result = checker.check(serve_argv(demo_plan.serve_config()))
+    assert result.ok and result.stage == "engine-config" and result.note is None, result
+
+
+@pytest.mark.parametrize(("change", "stage", "reason"), [
+    (["--tensor-parallel-size", "3"], "engine-config",
+     "attention heads (32) must be divisible by tensor parallel size (3)"),
+    (["--max-model-len", "200000"], "engine-config", "greater than the derived max_model_len"),
+    (["--quantization", "bitsandbytes"], "engine-config",
+     "Unknown quantization method: bitsandbytes"),
+    (["--kv-cache-dtype", "fp9"], "parser", "invalid choice: 'fp9'"),
+    (["--tensor-parallel-size", "two"], "parser", "invalid int value: 'two'"),
+    (["--no-such-flag"], "parser", "unrecognized arguments: --no-such-flag"),
+])
+def test_invalid_combinations_are_rejected_with_vllms_reason(
+        checker: VllmArgChecker, change: list[str], stage: str, reason: str) -> None:
+    result = checker.check(["vllm", "serve", LLAMA, *change],
+                           stand_in=shape_for(LLAMA).to_config())
+    assert not result.ok and result.stage == stage, result
+    assert reason in result.error, result.error
+
+
+def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
+    gpu_plan = plan(PlanRequest(model=LLAMA, context_tokens=8192, concurrency=32))
+    steps = ray_steps(gpu_plan.serve_config(), nodes=2, gpus_per_node=8)
+    stand_in = gpu_plan.shape.to_config()
+    parsed = checker.check(steps.serve_argv, stand_in=stand_in, engine_config=False)
+    assert parsed.ok and parsed.stage == "engine-args", parsed
+    without_ray = [a for a in steps.serve_argv if a not in ("--distributed-executor-backend",
+                                                            "ray")]
+    assert checker.check(without_ray, stand_in=stand_in).ok
