@@ -3,6 +3,7 @@ the numbers come from llmopt, never from here."""
 
 from .bench_view import BenchView
 from .capacity_planner import CapacityPlanner
+from .compression_view import CompressionView
 from .cost_calculator import CostCalculator
 
-__all__ = ["BenchView", "CapacityPlanner", "CostCalculator"]
+__all__ = ["BenchView", "CapacityPlanner", "CompressionView", "CostCalculator"]

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 PACKAGES = ["llmopt", "llmopt.serve", "llmopt.bench", "llmopt.pricing", "llmopt.report",
-            "llmopt.profile", "llmopt.pilot", "llmopt.demo.grader", "llmopt.demo.generator"]
+            "llmopt.profile", "llmopt.pilot", "llmopt.demo.grader", "llmopt.demo.generator",
+            "llmopt.compress", "llmopt.report.compression"]
 PACKAGES += ["llmopt.serve.plan"]
 HEAVY = {"vllm", "jupyter", "jupyter_client", "ipywidgets", "IPython", "papermill", "torch",
          "transformers"}
