@@ -1,0 +1,92 @@
+"""Quantization recipes, one per file, registered by `scheme`: AWQ W4A16, GPTQ W4A16, W8A8
+INT8 (SmoothQuant + GPTQ) and FP8 dynamic through llm-compressor; bitsandbytes NF4 and int8 for
+in-process transformers evaluation. Each round-trips to YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import Field, TypeAdapter, ValidationError
+
+from llmopt.errors import ConfigError
+from llmopt.quantize.recipes.awq import AwqW4A16
+from llmopt.quantize.recipes.base import W4_GROUP_SIZES, QuantRecipe
+from llmopt.quantize.recipes.bnb import BnbInt8, BnbNf4
+from llmopt.quantize.recipes.fp8 import Fp8Dynamic
+from llmopt.quantize.recipes.gptq import GptqW4A16
+from llmopt.quantize.recipes.int8 import W8A8Int8
+
+RECIPES: dict[str, type[QuantRecipe]] = {
+    "awq_w4a16": AwqW4A16,
+    "gptq_w4a16": GptqW4A16,
+    "w8a8_int8": W8A8Int8,
+    "fp8_dynamic": Fp8Dynamic,
+    "bnb_nf4": BnbNf4,
+    "bnb_int8": BnbInt8,
+}
+"""Every recipe class, by its `scheme`."""
+
+Recipe = Annotated[
+    AwqW4A16 | GptqW4A16 | W8A8Int8 | Fp8Dynamic | BnbNf4 | BnbInt8,
+    Field(discriminator="scheme"),
+]
+"""A recipe as configuration data: the `scheme` field picks the class."""
+
+_ADAPTER: TypeAdapter[QuantRecipe] = TypeAdapter(Recipe)
+
+
+def recipe_from(data: dict[str, Any] | str | QuantRecipe) -> QuantRecipe:
+    """A recipe from config data or a bare scheme name; ConfigError naming a bad scheme or value."""
+    if isinstance(data, QuantRecipe):
+        return data
+    if isinstance(data, str):
+        data = {"scheme": data}
+    if not isinstance(data, dict):
+        raise ConfigError(f"a recipe must be a mapping with a `scheme`, got {type(data).__name__}")
+    scheme = data.get("scheme")
+    if scheme not in RECIPES:
+        raise ConfigError(f"unknown quantization scheme {scheme!r}; valid: {', '.join(RECIPES)}")
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise ConfigError(f"bad {scheme} recipe: {_explain(error)}") from None
+
+
+def recipe_from_yaml(source: str | Path) -> QuantRecipe:
+    """A recipe from a YAML file path or YAML text."""
+    if isinstance(source, Path) or (isinstance(source, str) and _is_yaml_path(source)):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"recipe file {str(source)!r} does not exist")
+        source = path.read_text(encoding="utf-8")
+    return recipe_from(yaml.safe_load(source))
+
+
+def _is_yaml_path(text: str) -> bool:
+    return "\n" not in text and ": " not in text and text.endswith((".yaml", ".yml"))
+
+
+def _explain(error: ValidationError) -> str:
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"][1:]) or "recipe"
+        parts.append(f"{where}: {e['msg']} (got {e['input']!r})")
+    return "; ".join(parts)
+
+
+__all__ = [
+    "RECIPES",
+    "W4_GROUP_SIZES",
+    "AwqW4A16",
+    "BnbInt8",
+    "BnbNf4",
+    "Fp8Dynamic",
+    "GptqW4A16",
+    "QuantRecipe",
+    "Recipe",
+    "W8A8Int8",
+    "recipe_from",
+    "recipe_from_yaml",
+]

@@ -1,0 +1,60 @@
+"""`QuantRecipe`: what every quantization recipe has; one subclass per scheme, in its own file.
+
+A recipe says how to quantize (the algorithm and its settings); the calibration data it reads is
+a separate `llmopt.quantize.Calibration`, and both are recorded in the artifact's manifest.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+Method = Literal["llm-compressor", "bitsandbytes"]
+
+W4_GROUP_SIZES = (32, 64, 128)
+"""Group sizes a W4A16 recipe may use. vLLM's W4A16 kernels (Marlin and machete on CUDA, the
+CPU build's WNA16 path) take these, and every Llama-family width is a multiple of 128, so each
+of them divides every linear layer's input width (the demo models: 128 and 384). Smaller groups
+keep more accuracy and store more scales; 128 is the field's default."""
+
+
+class QuantRecipe(BaseModel):
+    """Base class: `scheme` picks the variant; `ignore` lists modules left in full precision."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scheme: str
+    ignore: list[str] = ["lm_head"]
+    """Module names (or `re:` patterns) left unquantized; the output head by convention."""
+
+    method: ClassVar[Method] = "llm-compressor"
+    needs_calibration: ClassVar[bool] = True
+    """Whether the algorithm reads activations (AWQ, GPTQ, SmoothQuant) or only weights."""
+    cannot_serve: ClassVar[dict[str, str]] = {}
+    """Serving targets (see llmopt.quantize.target) that cannot run this scheme, with why."""
+
+    @property
+    def label(self) -> str:
+        """A short human name, e.g. `AWQ W4A16 g128`."""
+        raise NotImplementedError
+
+    def modifiers(self) -> list[Any]:
+        """The llm-compressor modifiers that apply this recipe (imports llm-compressor)."""
+        raise NotImplementedError
+
+    def expected_weights(self) -> dict[str, Any]:
+        """What the artifact's config.json must say of the weights (num_bits, type, ...)."""
+        raise NotImplementedError
+
+    def to_yaml(self) -> str:
+        """YAML text that `llmopt.quantize.recipe_from_yaml` reads back into an equal recipe."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def w4_group_scheme(group_size: int, symmetric: bool) -> dict[str, Any]:
+    """One compressed-tensors config group: 4-bit integer weights in groups, 16-bit activations."""
+    weights = {"num_bits": 4, "type": "int", "symmetric": symmetric, "strategy": "group",
+               "group_size": group_size}
+    return {"group_0": {"targets": ["Linear"], "weights": weights}}
