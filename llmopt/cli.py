@@ -149,6 +149,49 @@ def plan_command(
             raise typer.Exit(code=1)
 
 
+@app.command()
+def quantize(
+    model: str = typer.Option(..., help="model folder, hub id, or demo:large / demo:small"),
+    out: Path = typer.Option(..., help="artifact folder to write"),
+    scheme: str = typer.Option(None, help="awq_w4a16|gptq_w4a16|w8a8_int8|fp8_dynamic "
+                               "(default settings; use --recipe for others)"),
+    recipe: Path = typer.Option(None, help="recipe YAML (llmopt.quantize), instead of --scheme"),
+    calibration: str = typer.Option("demo", help="`demo` (generated) or a workload JSONL"),
+    samples: int = typer.Option(32, help="calibration requests"),
+    seed: int = typer.Option(1, help="seed of the generated demo calibration requests"),
+    max_seq_length: int = typer.Option(1024, help="calibration tokens per request at most"),
+    target: str = typer.Option(None, help="vllm-cpu|vllm-cuda: refuse a scheme it cannot run"),
+    overwrite: bool = typer.Option(False, help="replace a non-empty --out folder"),
+) -> None:
+    """Quantize a causal LM with llm-compressor; write the artifact and its manifest."""
+    from pydantic import ValidationError
+
+    from llmopt import offline
+    from llmopt.errors import LlmoptError
+    from llmopt.profile import resolve_model
+    from llmopt.quantize import Calibration, quantize, recipe_from, recipe_from_yaml
+
+    if (scheme is None) == (recipe is None):
+        typer.echo("error: give exactly one of --scheme and --recipe", err=True)
+        raise typer.Exit(code=2)
+    if model.startswith("demo:"):
+        offline.enable()
+    try:
+        chosen = recipe_from_yaml(recipe) if recipe else recipe_from(scheme)
+        data = Calibration(workload=calibration, samples=samples, seed=seed,
+                           max_seq_length=max_seq_length)
+        artifact = quantize(resolve_model(model), chosen, out, data, target=target,
+                            overwrite=overwrite)
+    except (LlmoptError, ValidationError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    m = artifact.manifest
+    typer.echo(f"{chosen.label}: {m.source.weights_bytes:,} -> {m.weights_bytes:,} weight bytes "
+               f"({artifact.size_ratio:.0%}) in {m.seconds:.1f} s on {m.device}")
+    typer.echo(f"artifact: {artifact.path} (manifest: llmopt_quantize.json)")
+    typer.echo(f"serve it: vllm serve {artifact.path}")
+
+
 @app.command("demo-build")
 def demo_build(steps: int = typer.Option(None), out: Path = typer.Option(None)) -> None:
     """Retrain the demo models (about 45 minutes on 2 cores)."""
