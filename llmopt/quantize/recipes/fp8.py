@@ -1,7 +1,10 @@
 """FP8 dynamic: weights cast to FP8 (E4M3) with a scale per output channel, activations
-quantized to FP8 per token at run time. Needs no calibration data. A GPU path: FP8 matrix
-multiplication needs tensor cores of compute capability 8.9+ (Ada, Hopper; Ampere runs it as
-weight-only FP8 through Marlin)."""
+quantized to FP8 per token at run time. Needs no calibration data.
+
+A GPU technique: FP8 matrix products run on tensor cores of compute capability 8.9+ (L4, L40S,
+H100); Ampere (8.0) runs the checkpoint as weight-only FP8 through Marlin. vLLM 0.32's CPU build
+serves it too, through a torch fallback (its log: "Selected ChannelWiseTorchFP8ScaledMMLinearKernel
+for CompressedTensorsW8A8Fp8"): it answers correctly, and nothing there is faster."""
 
 from __future__ import annotations
 
@@ -14,9 +17,6 @@ class Fp8Dynamic(QuantRecipe):
     scheme: Literal["fp8_dynamic"] = "fp8_dynamic"
 
     needs_calibration: ClassVar[bool] = False
-    cannot_serve: ClassVar[dict[str, str]] = {
-        "vllm-cpu": "FP8 CPU REASON TBD",
-    }
 
     @property
     def label(self) -> str:

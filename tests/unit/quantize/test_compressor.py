@@ -5,7 +5,15 @@ import sys
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.quantize import AwqW4A16, BnbInt8, Calibration, Fp8Dynamic, GptqW4A16, quantize
+from llmopt.quantize import (
+    AwqW4A16,
+    BnbInt8,
+    BnbNf4,
+    Calibration,
+    Fp8Dynamic,
+    GptqW4A16,
+    quantize,
+)
 
 LLAMA = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 96,
          "intermediate_size": 256}
@@ -24,8 +32,8 @@ def test_missing_calibration_file(demo_model, tmp_path):
 
 
 def test_scheme_the_target_cannot_serve(demo_model, tmp_path):
-    with pytest.raises(ConfigError, match="fp8_dynamic cannot run on vllm-cpu"):
-        quantize(demo_model, Fp8Dynamic(), tmp_path / "out", target="vllm-cpu")
+    with pytest.raises(ConfigError, match="bnb_nf4 cannot run on vllm-cuda"):
+        quantize(demo_model, BnbNf4(), tmp_path / "out", target="vllm-cuda")
     assert not (tmp_path / "out").exists()
 
 

@@ -3,6 +3,7 @@ import pytest
 from llmopt.errors import ConfigError
 from llmopt.quantize import (
     AwqW4A16,
+    BnbInt8,
     BnbNf4,
     Fp8Dynamic,
     GptqW4A16,
@@ -20,13 +21,17 @@ def test_llm_compressor_integer_schemes_run_on_both_builds(recipe, target):
     assert unsupported_reason(recipe, target) is None
 
 
-def test_fp8_on_the_cpu_build_is_refused_with_the_reason_and_the_alternatives():
+@pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda", "transformers"])
+def test_fp8_runs_everywhere_though_it_pays_only_on_gpus(target):
+    check_servable(Fp8Dynamic(), target)  # vLLM 0.32 CPU: a torch fallback kernel
+
+
+def test_a_scheme_the_server_cannot_run_is_refused_with_the_reason_and_the_alternatives():
     with pytest.raises(ConfigError) as error:
-        check_servable(Fp8Dynamic(), "vllm-cpu")
+        check_servable(BnbInt8(), "vllm-cpu")
     message = str(error.value)
-    assert message.startswith("fp8_dynamic cannot run on vllm-cpu: ")
-    assert "awq_w4a16, gptq_w4a16, w8a8_int8" in message and "fp8_dynamic, " not in message
-    check_servable(Fp8Dynamic(), "vllm-cuda")
+    assert message.startswith("bnb_int8 cannot run on vllm-cpu: bitsandbytes quantizes in-process")
+    assert message.endswith("Schemes vllm-cpu runs: awq_w4a16, gptq_w4a16, w8a8_int8, fp8_dynamic")
 
 
 @pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda"])

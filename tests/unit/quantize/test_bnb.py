@@ -1,0 +1,50 @@
+import pytest
+
+from llmopt.demo import generator
+from llmopt.errors import ConfigError
+from llmopt.quantize import bnb
+
+
+def test_llm_compressor_schemes_are_not_evaluated_in_process(demo_model):
+    with pytest.raises(ConfigError, match="awq_w4a16 is an llm-compressor scheme: quantize it"):
+        bnb.evaluate(demo_model, "awq_w4a16", generator.generate(2))
+
+
+def test_unknown_scheme(demo_model):
+    with pytest.raises(ConfigError, match="unknown quantization scheme 'nf3'"):
+        bnb.evaluate(demo_model, "nf3", generator.generate(2))
+
+
+def test_no_items(demo_model):
+    with pytest.raises(ConfigError, match="at least one workload item"):
+        bnb.evaluate(demo_model, "bnb_nf4", [])
+
+
+def test_not_a_causal_lm(folder_with):
+    folder = folder_with({"architectures": ["WhisperForConditionalGeneration"]})
+    with pytest.raises(ConfigError, match="not a causal LM"):
+        bnb.evaluate(folder, None, generator.generate(2))
+
+
+class Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def tolist(self):
+        return self.rows
+
+
+def test_answer_tokens_count_up_to_the_first_end_token():
+    end, pad = 4, 0
+    new = Rows([[7, 8, end, pad, pad], [7, 8, 9, 10, 11], [end, pad, pad, pad, pad]])
+    assert bnb._answer_tokens(new, end) == 3 + 5 + 1
+
+
+def test_in_process_row():
+    run = bnb.InProcessRun(setting="bnb_nf4", device="cpu", requests=4,
+                           accuracy_by_tier={"all": 0.5, "easy": 1.0, "hard": 0.0},
+                           memory_bytes=2_000_000, load_s=0.5, answer_tokens=100, generate_s=4.0)
+    assert run.tokens_per_s == 25.0
+    assert run.row() == {"setting": "bnb_nf4", "device": "cpu", "requests": 4,
+                          "memory_mb": 2.0, "load_s": 0.5, "answer_tokens_per_s": 25.0,
+                          "accuracy_all": 0.5, "accuracy_easy": 1.0, "accuracy_hard": 0.0}
