@@ -97,6 +97,16 @@ class Artifact(BaseModel):
         expected = self.manifest.recipe.expected_weights()
         return {k: (v, written.get(k)) for k, v in expected.items() if written.get(k) != v}
 
+    def row(self) -> dict[str, Any]:
+        """The manifest as one flat table row."""
+        m, calibration = self.manifest, self.manifest.calibration
+        return {"scheme": m.recipe.scheme, "recipe": m.recipe.label, "seconds": m.seconds,
+                "weights_mb": m.weights_bytes / 1e6, "source_mb": m.source.weights_bytes / 1e6,
+                "size_ratio": self.size_ratio,
+                "calibration_texts": calibration.texts if calibration else 0,
+                "calibration_tokens": calibration.tokens if calibration else 0,
+                "source_sha256": m.source.sha256[:12], "device": m.device}
+
     @property
     def size_ratio(self) -> float:
         """Weights on disk as a share of the source model's."""

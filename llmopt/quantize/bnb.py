@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from llmopt.demo.evaluate import accuracy_by_tier
 from llmopt.errors import ConfigError
 from llmopt.quantize import source
 from llmopt.quantize.recipes import QuantRecipe, recipe_from
@@ -61,6 +60,8 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     source.causal_lm_config(folder)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from llmopt.demo.evaluate import accuracy_by_tier  # imports torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     options = {"dtype": "auto"} if recipe is None else {

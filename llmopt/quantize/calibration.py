@@ -29,6 +29,8 @@ class Calibration(BaseModel):
     samples: int = Field(default=32, ge=1)
     seed: int = 1
     """Seed of the generated demo workload (the notebooks evaluate on seed 0)."""
+    skip: int = Field(default=0, ge=0)
+    """Leave out a workload file's first `skip` requests (the ones a pilot evaluates on)."""
     max_seq_length: int = Field(default=1024, ge=16)
     """Longer prompts are cut to this many tokens."""
 
@@ -40,10 +42,11 @@ class Calibration(BaseModel):
         if not path.is_file():
             raise ConfigError(f"calibration workload {self.workload!r} does not exist; give a "
                               "workload JSONL file (one llmopt WorkloadItem per line) or 'demo'")
-        items = workload.load_jsonl(path)
+        items = workload.load_jsonl(path)[self.skip :]
         if len(items) < self.samples:
-            raise ConfigError(f"calibration workload {self.workload!r} has {len(items)} requests, "
-                              f"fewer than samples={self.samples}; lower samples or add requests")
+            raise ConfigError(f"calibration workload {self.workload!r} has {len(items)} requests "
+                              f"after skip={self.skip}, fewer than samples={self.samples}; lower "
+                              "samples or skip, or add requests")
         return items[: self.samples]
 
     def texts(self, tokenizer: Any) -> list[str]:

@@ -11,6 +11,8 @@ PACKAGES = ["llmopt", "llmopt.serve", "llmopt.bench", "llmopt.pricing", "llmopt.
             "llmopt.profile", "llmopt.pilot", "llmopt.demo.grader", "llmopt.demo.generator",
             "llmopt.compress", "llmopt.report.compression"]
 PACKAGES += ["llmopt.serve.plan"]
+PACKAGES += ["llmopt.quantize", "llmopt.quantize.bnb", "llmopt.quantize.comparison",
+             "llmopt.report.quantization"]
 HEAVY = {"vllm", "jupyter", "jupyter_client", "ipywidgets", "IPython", "papermill", "torch",
          "transformers"}
 

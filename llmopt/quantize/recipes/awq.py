@@ -3,7 +3,7 @@ the successor of the deprecated AutoAWQ)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
@@ -12,6 +12,7 @@ from llmopt.quantize.recipes.base import W4_GROUP_SIZES, QuantRecipe, w4_group_s
 
 class AwqW4A16(QuantRecipe):
     scheme: Literal["awq_w4a16"] = "awq_w4a16"
+    vllm_scheme: ClassVar[str | None] = "CompressedTensorsWNA16"
     group_size: int = 128
     """Weights per scale; one of W4_GROUP_SIZES."""
     symmetric: bool = False

@@ -34,6 +34,8 @@ class QuantRecipe(BaseModel):
     """Whether the algorithm reads activations (AWQ, GPTQ, SmoothQuant) or only weights."""
     cannot_serve: ClassVar[dict[str, str]] = {}
     """Serving targets (see llmopt.quantize.target) that cannot run this scheme, with why."""
+    vllm_scheme: ClassVar[str | None] = None
+    """The compressed-tensors scheme class vLLM 0.32 loads the artifact with (it logs it)."""
 
     @property
     def label(self) -> str:

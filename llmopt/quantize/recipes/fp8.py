@@ -3,8 +3,9 @@ quantized to FP8 per token at run time. Needs no calibration data.
 
 A GPU technique: FP8 matrix products run on tensor cores of compute capability 8.9+ (L4, L40S,
 H100); Ampere (8.0) runs the checkpoint as weight-only FP8 through Marlin. vLLM 0.32's CPU build
-serves it too, through a torch fallback (its log: "Selected ChannelWiseTorchFP8ScaledMMLinearKernel
-for CompressedTensorsW8A8Fp8"): it answers correctly, and nothing there is faster."""
+serves it too: natively only on CPUs with AMX-FP8 (Intel Diamond Rapids), elsewhere through a
+torch fallback (its log: "Selected ChannelWiseTorchFP8ScaledMMLinearKernel for
+CompressedTensorsW8A8Fp8"), which answers but is no faster."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class Fp8Dynamic(QuantRecipe):
     scheme: Literal["fp8_dynamic"] = "fp8_dynamic"
 
     needs_calibration: ClassVar[bool] = False
+    vllm_scheme: ClassVar[str | None] = "CompressedTensorsW8A8Fp8"
 
     @property
     def label(self) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -13,6 +13,7 @@ from llmopt.quantize.recipes.base import QuantRecipe, w4_group_scheme
 
 class GptqW4A16(QuantRecipe):
     scheme: Literal["gptq_w4a16"] = "gptq_w4a16"
+    vllm_scheme: ClassVar[str | None] = "CompressedTensorsWNA16"
     group_size: int = 128
     """Weights per scale; one of W4_GROUP_SIZES."""
     symmetric: bool = True

@@ -3,7 +3,7 @@ weights to int8 per channel; activations are quantized to int8 per token at run 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,7 @@ from llmopt.quantize.recipes.base import QuantRecipe
 
 class W8A8Int8(QuantRecipe):
     scheme: Literal["w8a8_int8"] = "w8a8_int8"
+    vllm_scheme: ClassVar[str | None] = "CompressedTensorsW8A8Int8"
     smoothing_strength: float = Field(default=0.8, gt=0, lt=1)
     """How much of the activations' range SmoothQuant moves into the weights."""
     dampening_frac: float = Field(default=0.01, gt=0, lt=1)

@@ -59,6 +59,9 @@ def test_artifact_loads_and_matches_its_recipe(tmp_path):
     assert artifact.quantization_config()["quant_method"] == "compressed-tensors"
     assert artifact.mismatches() == {}
     assert artifact.size_ratio == 0.4
+    row = artifact.row()
+    assert row["scheme"] == "awq_w4a16" and row["recipe"] == "AWQ W4A16 g64"
+    assert row["calibration_tokens"] == 7800 and row["source_sha256"] == "ab" * 6
 
 
 def test_artifact_whose_config_differs_from_the_recipe(tmp_path):

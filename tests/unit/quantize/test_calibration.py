@@ -54,8 +54,16 @@ def test_missing_calibration_file(tmp_path):
 
 def test_too_few_calibration_requests(tmp_path):
     path = save_jsonl(generator.generate(2), tmp_path / "w.jsonl")
-    with pytest.raises(ConfigError, match="has 2 requests, fewer than samples=8"):
+    with pytest.raises(ConfigError, match="has 2 requests after skip=0, fewer than samples=8"):
         Calibration(workload=str(path), samples=8).items()
+
+
+def test_skip_leaves_out_the_evaluation_requests(tmp_path):
+    items = generator.generate(6, seed=2)
+    path = save_jsonl(items, tmp_path / "w.jsonl")
+    assert Calibration(workload=str(path), samples=2, skip=4).items() == items[4:]
+    with pytest.raises(ConfigError, match="has 1 requests after skip=5"):
+        Calibration(workload=str(path), samples=2, skip=5).items()
 
 
 def test_empty_calibration_file(tmp_path):

@@ -1,0 +1,69 @@
+"""The comparison of served variants against the unquantized baseline: one table of size,
+load time, speed, latency, quality and self-hosting $/1M tokens, and the decision rows.
+
+Cost is self-hosting cost: the profile's GPU at its hourly price serving the throughput each
+variant reached (on the demo profile, the CPU server's throughput priced as that GPU: the
+arithmetic is real, the figures a simulation). An API charges per token whatever the weights,
+so quantization only changes what self-hosting costs.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from llmopt.errors import ConfigError
+from llmopt.pricing import cost_per_million_tokens
+from llmopt.quantize.served import ServedRun
+from llmopt.report.decision import Measure, decide
+
+COLUMNS = ["setting", "served", "quantization", "weights_mb", "size_vs_baseline", "startup_s",
+           "requests", "failed", "output_tokens_per_s", "total_tokens_per_s", "ttft_s_p50",
+           "latency_s_p50", "accuracy_easy", "accuracy_hard", "accuracy", "usd_per_million_tokens"]
+
+
+def table(runs: list[ServedRun], usd_per_hour: float,
+          baseline: str = "unquantized") -> pd.DataFrame:
+    """One row per variant, the baseline's first; variants that did not start keep their row."""
+    base = _baseline(runs, baseline)
+    rows = [_row(run, base, usd_per_hour) for run in runs]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def decisions(frame: pd.DataFrame, baseline: str = "unquantized",
+              max_quality_drop: float = 1.0, technique: str = "quantization") -> list[dict]:
+    """Decision rows (llmopt.report.decision) of every served variant against the baseline:
+    cost = self-hosting $/1M tokens, latency = p50 end-to-end latency, quality = accuracy."""
+    rows = frame.set_index("setting")
+    if baseline not in rows.index:
+        raise ConfigError(f"no baseline {baseline!r} in the table; have: {', '.join(rows.index)}")
+    base = _measure(rows.loc[baseline])
+    return [decide(technique, setting, base, _measure(row), max_quality_drop)
+            for setting, row in rows.iterrows() if setting != baseline and row["served"]]
+
+
+def _baseline(runs: list[ServedRun], baseline: str) -> ServedRun:
+    for run in runs:
+        if run.setting == baseline:
+            if not run.served:
+                raise ConfigError(f"the baseline {baseline!r} did not start: {run.error}")
+            return run
+    raise ConfigError(f"no baseline {baseline!r} among {', '.join(r.setting for r in runs)}")
+
+
+def _row(run: ServedRun, base: ServedRun, usd_per_hour: float) -> dict:
+    s = run.summary
+    tokens_per_s = s.get("total_tokens_per_s")
+    cost = cost_per_million_tokens(tokens_per_s, usd_per_hour) if tokens_per_s else None
+    return {"setting": run.setting, "served": run.served, "quantization": run.quantization,
+            "weights_mb": run.weights_bytes / 1e6,
+            "size_vs_baseline": run.weights_bytes / base.weights_bytes,
+            "startup_s": run.startup_s, "requests": s.get("requests"), "failed": s.get("failed"),
+            "output_tokens_per_s": s.get("output_tokens_per_s"), "total_tokens_per_s": tokens_per_s,
+            "ttft_s_p50": s.get("ttft_s_p50"), "latency_s_p50": s.get("latency_s_p50"),
+            "accuracy_easy": s.get("accuracy_easy"), "accuracy_hard": s.get("accuracy_hard"),
+            "accuracy": s.get("accuracy"), "usd_per_million_tokens": cost}
+
+
+def _measure(row: pd.Series) -> Measure:
+    return Measure(cost=row["usd_per_million_tokens"], latency=row["latency_s_p50"],
+                   accuracy=row["accuracy"])

@@ -1,0 +1,60 @@
+"""Quantize the demo `small` model with llm-compressor (W8A8 INT8) and serve the artifact with
+a real vLLM server; bitsandbytes NF4 in-process. One quantization and one start for the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llmopt.completions import complete
+from llmopt.demo import assets, generator, grader
+from llmopt.profile import Profile
+from llmopt.quantize import Artifact, Calibration, W8A8Int8, bnb, quantize, served
+from llmopt.serve import ServeConfig, VllmServer
+from llmopt.settings import REPO_ROOT, get_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Artifact:
+    out = tmp_path_factory.mktemp("quantized") / "w8a8"
+    calibration = Calibration(samples=4, max_seq_length=512)
+    return quantize(assets.model_dir("small"), W8A8Int8(), out, calibration, target="vllm-cpu")
+
+
+def test_artifact_is_smaller_and_says_what_was_done(artifact: Artifact):
+    manifest = Artifact.load(artifact.path).manifest
+    assert manifest == artifact.manifest
+    assert manifest.weights_bytes < manifest.source.weights_bytes
+    assert manifest.calibration.texts == 4 and manifest.calibration.tokens > 4 * 400
+    assert manifest.device == "cpu" and manifest.seconds > 0
+    assert artifact.quantization_config()["quant_method"] == "compressed-tensors"
+    assert artifact.mismatches() == {}
+
+
+@pytest.mark.vllm
+def test_vllm_serves_the_artifact_with_the_int8_scheme(artifact: Artifact, tmp_path: Path):
+    if not get_settings().vllm_python.exists():
+        pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
+    Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml").prepare()
+    config = ServeConfig(model=str(artifact.path), served_model_name="small-w8a8",
+                         max_model_len=1024, extra_args=["-O0"])
+    items = generator.generate(4)
+    with VllmServer(config, log_path=tmp_path / "vllm.log") as server:
+        answers = complete(server.base_url, server.model_name, items)
+        log = server.log_text()
+    assert all(a.error is None for a in answers)
+    assert grader.grade_frame(items, [a.text for a in answers])["error"].isna().sum() >= 1
+    assert served.reported_quantization(log) == "compressed-tensors"
+    assert W8A8Int8.vllm_scheme in served.selected_kernels(log)
+
+
+def test_bitsandbytes_nf4_in_process_takes_less_memory():
+    items = generator.generate(4)
+    plain = bnb.evaluate(assets.model_dir("small"), None, items, batch_size=4)
+    nf4 = bnb.evaluate(assets.model_dir("small"), "bnb_nf4", items, batch_size=4)
+    assert nf4.memory_bytes < plain.memory_bytes
+    assert nf4.answer_tokens > 0 and plain.answer_tokens > 0
+    assert 0 <= nf4.accuracy_by_tier["all"] <= 1

@@ -1,0 +1,35 @@
+"""Reading what vLLM 0.32 reports about a quantized model, on lines of a real server log."""
+
+from llmopt.quantize import served
+
+FP8_LOG = """\
+(EngineCore pid=7542) INFO 11-23 17:26:15 [core.py:133] Initializing a V1 LLM engine (v0.32.0) \
+with config: model='/tmp/q/art/fp8_dynamic', dtype=torch.bfloat16, max_seq_len=1024, \
+quantization=compressed-tensors, enforce_eager=False, kv_cache_dtype=auto, device_config=cpu
+(Worker pid=7851) INFO 11-23 17:29:17 [__init__.py:797] Selected \
+ChannelWiseTorchFP8ScaledMMLinearKernel for CompressedTensorsW8A8Fp8
+(Worker pid=7851) INFO 11-23 17:29:18 [default_loader.py:501] Loading weights took 0.32 seconds
+"""
+BASELINE_LOG = """\
+(EngineCore pid=2016) INFO 11-23 16:44:14 [core.py:133] Initializing a V1 LLM engine (v0.32.0) \
+with config: model='/work/main/llmopt/demo/assets/large', quantization=None, \
+quantization_config=None, enforce_eager=False
+(Worker pid=2073) INFO 11-23 16:44:27 [default_loader.py:501] Loading weights took 0.02 seconds
+"""
+
+
+def test_quantized_server_reports_method_kernel_and_load_time():
+    assert served.reported_quantization(FP8_LOG) == "compressed-tensors"
+    assert served.selected_kernels(FP8_LOG) == {
+        "CompressedTensorsW8A8Fp8": "ChannelWiseTorchFP8ScaledMMLinearKernel"}
+    assert served.weights_load_s(FP8_LOG) == 0.32
+
+
+def test_unquantized_server_reports_none():
+    assert served.reported_quantization(BASELINE_LOG) is None
+    assert served.selected_kernels(BASELINE_LOG) == {}
+    assert served.weights_load_s(BASELINE_LOG) == 0.02
+
+
+def test_empty_log():
+    assert served.reported_quantization("") is None and served.weights_load_s("") is None
