@@ -36,8 +36,9 @@ def _needs_vllm() -> None:
 def test_predicted_kv_capacity_is_what_the_cpu_server_reports(kv: str, tmp_path: Path) -> None:
     space = int(get_settings().kv_cache_space_gib)
     predicted = cpu_capacity("demo:large", kv, kv_space_gib=space, context_tokens=1024)
+    # Eager mode: the capacity does not depend on it, and it skips minutes of compilation.
     config = ServeConfig(model=str(assets.model_dir("large")), served_model_name="demo:large",
-                         max_model_len=1024, kv_cache_dtype=kv)
+                         max_model_len=1024, kv_cache_dtype=kv, extra_args=["--enforce-eager"])
     with VllmServer(config, log_path=tmp_path / "server.log") as server:
         reported = server.kv_cache_tokens
     assert reported is not None, "the server logged no KV-cache size"
