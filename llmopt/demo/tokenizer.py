@@ -1,14 +1,11 @@
-"""The demo models' shared tokenizer: byte-level BPE trained on the demo world's own text, so
-that any text encodes. Digits and capital letters are always single tokens: order ids such as
-`AB1234` and amounts are spelt symbol by symbol, the same way in a ticket and in an answer, so
-a small model copies them with one mechanism (merged letter pairs were rare tokens it failed
-to copy)."""
+"""The demo models' shared tokenizer: byte-level BPE with single-digit tokens, trained on the
+demo world's own text, so that any text encodes and numbers are spelt digit by digit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from llmopt.demo.prompt import CHAT_TEMPLATE, END, SPECIAL_TOKENS
 
@@ -18,7 +15,6 @@ VOCAB_SIZE = 1024
 def train_tokenizer(texts: Iterable[str], vocab_size: int = VOCAB_SIZE) -> Tokenizer:
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex("[A-Z]"), behavior="isolated"),
         pre_tokenizers.Digits(individual_digits=True),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
     ])

@@ -46,7 +46,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    steps: int = 3000
+    steps: int = 2500
     batch_size: int = 32
     lr: float = 1e-3
     warmup_steps: int = 100
@@ -54,11 +54,6 @@ class TrainConfig(BaseModel):
     hard_share: float = 0.6
     manual_dropout_share: float = 0.2
     """Share of steps whose manual has 0-60% of its words dropped."""
-    short_context_steps: int = 500
-    """The first steps train on tickets without the manual. Copying ids and amounts from the
-    ticket needs an attention circuit that forms quickly over ~60 tokens but slowly behind a
-    456-token manual: without this, the 4-layer model sat for 1,800+ steps at ~0.52 loss per
-    answer token (no id copied) while the 2-layer one broke through at ~800."""
     seed: int = 0
     threads: int = 2
 
@@ -68,18 +63,16 @@ def make_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerFast, seed: int) -
     return LlamaForCausalLM(spec.llama_config(tokenizer)).to(torch.float32)
 
 
-def _manual_for_step(step: int, rng: random.Random, cfg: TrainConfig) -> str:
-    if step < cfg.short_context_steps:
-        return ""
+def _manual_for_step(rng: random.Random, cfg: TrainConfig) -> str:
     if rng.random() >= cfg.manual_dropout_share:
         return manual.MANUAL
     rate = rng.uniform(0.0, 0.6)
     return " ".join(w for w in manual.MANUAL.split(" ") if rng.random() >= rate)
 
 
-def make_batch(tokenizer, rng: random.Random, cfg: TrainConfig, step: int = 0):
+def make_batch(tokenizer, rng: random.Random, cfg: TrainConfig):
     """(prefix ids [1, P], input ids [B, T], labels [B, T]) for one step."""
-    system = _manual_for_step(step, rng, cfg)
+    system = _manual_for_step(rng, cfg)
     prefix_text = prompt.prefix(system)
     prefix = tokenizer(prefix_text)["input_ids"]
     rows, labels = [], []
@@ -128,7 +121,7 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_scale(s, cfg))
     model.train()
     for step in range(cfg.steps):
-        loss = loss_on_batch(model, *make_batch(tokenizer, rng, cfg, step))
+        loss = loss_on_batch(model, *make_batch(tokenizer, rng, cfg))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
