@@ -53,7 +53,7 @@ class Compressor:
         config = self.setting(rate, target_token)
         forced = force.spans(context, config.force)
         engine = self.engine()
-        with torch_threads(config.threads):
+        with torch_threads(config.threads), quiet_transformers():
             started = time.perf_counter()
             text = self._compress(engine, context, question, config, forced)
             seconds = time.perf_counter() - started
@@ -100,8 +100,9 @@ def engine(model: str, llmlingua2: bool) -> Any:
     from llmlingua import PromptCompressor
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    compressor = PromptCompressor(model_name=model, device_map=device,
-                                  use_llmlingua2=llmlingua2)
+    with quiet_transformers():
+        compressor = PromptCompressor(model_name=model, device_map=device,
+                                      use_llmlingua2=llmlingua2)
     if not llmlingua2:
         compressor.model = LegacyCacheModel(compressor.model)
     return compressor
@@ -145,3 +146,19 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers logs only errors inside the block. llmlingua triggers two notices that do
+    not apply: the mean-resizing note when LLMLingua-2 adds its placeholder tokens, and the
+    "longer than the maximum sequence length" note when it tokenizes its tagged prompt text
+    (only to decode it again, never as model input)."""
+    from transformers.utils import logging
+
+    before = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(before)

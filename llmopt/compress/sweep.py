@@ -12,21 +12,63 @@ row; `sweep` adds what each setting changed against the baseline row (`method ==
                                      compressed once
     net_ttft_saved_ms                prefill saved minus the compressor's time per request
 
-`pick` chooses the strongest compression within `max_drop_points` of the baseline.
+`send_interleaved` sends every setting's requests in rounds, so that a slow patch of the
+machine falls on every setting alike; `pick` chooses the strongest compression within
+`max_drop_points` of the baseline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from llmopt.bench.endpoint import Endpoint
+from llmopt.bench.profiles import SynchronousProfile
 from llmopt.bench.result import BenchResult
+from llmopt.bench.runner import run
 from llmopt.compress.apply import Compressed
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price
+from llmopt.workload import WorkloadItem
 
 BASELINE = "none"
 TIERS = ("easy", "hard")
+
+
+def interleave(workloads: dict[Hashable, list[WorkloadItem]],
+               rounds: int) -> list[tuple[Hashable, int, list[WorkloadItem]]]:
+    """(key, round, items) in sending order: round r holds items r, r + rounds, ... of each
+    workload, the workloads in their order; empty chunks are left out."""
+    if rounds < 1:
+        raise ConfigError(f"rounds must be >= 1, got {rounds}")
+    return [(key, r, items[r::rounds]) for r in range(rounds)
+            for key, items in workloads.items() if items[r::rounds]]
+
+
+def send_interleaved(endpoint: Endpoint, workloads: dict[Hashable, list[WorkloadItem]], *,
+                     results_dir: str | Path, rounds: int = 3, **run_args: Any
+                     ) -> dict[Hashable, BenchResult]:
+    """Every workload's requests, one at a time, in the order of `interleave`: a slow patch
+    of the machine falls on every setting alike. One results file per workload and round
+    under `results_dir`; each workload's rounds come back merged (with their /metrics
+    deltas). `run_args` go to `llmopt.bench.run` (price, server, grader, ...)."""
+    parts: dict[Hashable, list[BenchResult]] = {key: [] for key in workloads}
+    for key, r, chunk in interleave(workloads, rounds):
+        path = Path(results_dir) / f"{_name(key)}-round{r}.jsonl"
+        parts[key].append(run(endpoint, chunk, SynchronousProfile(), results_path=path,
+                              resume=False, progress=False, **run_args))
+    return {key: BenchResult(records=[x for p in got for x in p.records],
+                             stages=[x for p in got for x in p.stages],
+                             notes=[x for p in got for x in p.notes])
+            for key, got in parts.items()}
+
+
+def _name(key: Hashable) -> str:
+    return "-".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 def measure(result: BenchResult, method: str = BASELINE, rate: float = 1.0,

@@ -6,7 +6,7 @@ import pytest
 
 from llmopt.bench import BenchResult, RequestRecord
 from llmopt.compress import Compressed, Compression
-from llmopt.compress.sweep import measure, pick, sweep
+from llmopt.compress.sweep import interleave, measure, pick, sweep
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price
 from llmopt.workload import WorkloadItem
@@ -73,3 +73,14 @@ def test_bad_inputs_are_errors(table):
         pick(table, max_drop_points=-1)
     with pytest.raises(ConfigError, match="exactly one baseline row"):
         sweep([measure(run(500, 0.05, [True]), "a", 0.5)], PRICE)
+
+
+def test_interleave_spreads_every_setting_over_the_rounds():
+    items = [WorkloadItem(id=f"i{n}", system="s", user="u") for n in range(5)]
+    plan = interleave({"base": items, ("a", 0.5): items[:2]}, rounds=2)
+    assert [(key, r, [i.id for i in chunk]) for key, r, chunk in plan] == [
+        ("base", 0, ["i0", "i2", "i4"]), (("a", 0.5), 0, ["i0"]),
+        ("base", 1, ["i1", "i3"]), (("a", 0.5), 1, ["i1"])]
+    assert [key for key, _, _ in interleave({"x": items[:1]}, rounds=3)] == ["x"]
+    with pytest.raises(ConfigError, match="rounds must be >= 1"):
+        interleave({"x": items}, rounds=0)
