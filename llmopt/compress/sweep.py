@@ -59,8 +59,9 @@ def send_interleaved(endpoint: Endpoint, workloads: dict[Hashable, list[Workload
     parts: dict[Hashable, list[BenchResult]] = {key: [] for key in workloads}
     for key, r, chunk in interleave(workloads, rounds):
         path = Path(results_dir) / f"{_name(key)}-round{r}.jsonl"
-        parts[key].append(run(endpoint, chunk, SynchronousProfile(), results_path=path,
-                              resume=False, progress=False, **run_args))
+        load = SynchronousProfile(max_requests=len(chunk))
+        parts[key].append(run(endpoint, chunk, load, results_path=path, resume=False,
+                              progress=False, **run_args))
     return {key: BenchResult(records=[x for p in got for x in p.records],
                              stages=[x for p in got for x in p.stages],
                              notes=[x for p in got for x in p.notes])
@@ -89,6 +90,7 @@ def measure(result: BenchResult, method: str = BASELINE, rate: float = 1.0,
     for tier in TIERS:
         in_tier = measured["tier"] == tier
         row[f"accuracy_{tier}"] = float(correct[in_tier].mean()) if in_tier.any() else np.nan
+    row |= field_accuracy(measured)
     return row | {
         "ttft_ms_p50": 1000 * float(ok["ttft_s"].median()),
         "latency_ms_p50": 1000 * float(ok["latency_s"].median()),
@@ -97,6 +99,14 @@ def measure(result: BenchResult, method: str = BASELINE, rate: float = 1.0,
         "per_request": False if compressed is None else compressed.per_request,
         "forced_missing": 0 if compressed is None else len(compressed.missing),
     }
+
+
+def field_accuracy(measured: pd.DataFrame) -> dict[str, float]:
+    """`<field>_ok`: the share of requests with that answer field right (a failed request has
+    every field wrong). Shows which fields a compression hurts when overall accuracy is low."""
+    graded = [f if isinstance(f, dict) else {} for f in measured["fields_ok"]]
+    names = list(dict.fromkeys(k for f in graded for k in f))
+    return {f"{name}_ok": float(np.mean([bool(f.get(name)) for f in graded])) for name in names}
 
 
 def sweep(rows: list[dict], price: Price) -> pd.DataFrame:

@@ -14,6 +14,8 @@ from llmopt.report.records import require_columns
 
 BASELINE = "none"
 TIERS = ("accuracy", "accuracy_easy", "accuracy_hard")
+_MEASURES = {"prefill_saved_ms": "prefill saved (TTFT)",
+             "compressor_ms": "compressor time per call"}
 
 
 def with_baseline(table: pd.DataFrame) -> pd.DataFrame:
@@ -56,19 +58,21 @@ def accuracy(table: pd.DataFrame, label: str = "") -> alt.Chart:
 
 
 def latency(table: pd.DataFrame, label: str = "") -> alt.Chart:
-    """The compressor's median time per call (dashed) against the prefill time it saves
-    (solid: median TTFT of the baseline minus the setting's), in ms, by rate."""
+    """The compressor's median time per call (dashed, triangles) against the prefill time it
+    saves (solid, circles: median TTFT of the baseline minus the setting's), in ms, by rate."""
     require_columns(table, ["compressor_ms", "prefill_saved_ms"], "latency")
     data = table[table["method"] != BASELINE].melt(
         id_vars=["method", "rate"], value_vars=["prefill_saved_ms", "compressor_ms"],
         var_name="measure", value_name="ms")
-    data["measure"] = data["measure"].map({"prefill_saved_ms": "prefill saved (TTFT)",
-                                           "compressor_ms": "compressor time per call"})
+    data["measure"] = data["measure"].map(_MEASURES)
     title = _title("Compressor time against the prefill time it saves", label)
     return alt.Chart(data, title=title).mark_line(point=True).encode(
         x=_rate(), y=alt.Y("ms:Q", title="milliseconds"),
         color=alt.Color("method:N", title="method"),
-        strokeDash=alt.StrokeDash("measure:N", title=None),
+        strokeDash=alt.StrokeDash("measure:N", title="measure", scale=alt.Scale(
+            domain=list(_MEASURES.values()), range=[[1, 0], [5, 3]])),
+        shape=alt.Shape("measure:N", title="measure", scale=alt.Scale(
+            domain=list(_MEASURES.values()), range=["circle", "triangle-down"])),
         tooltip=["method:N", "rate:Q", "measure:N", alt.Tooltip("ms:Q", format=".1f")],
     )
 

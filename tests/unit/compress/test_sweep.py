@@ -21,7 +21,8 @@ def run(prompt_tokens: int, ttft_s: float, correct: list[bool], cost: float = 0.
         target_rate=None, session="s", model="m", scheduled_s=None, start_s=1000.0 + n,
         end_s=1001.0 + n, ttft_s=ttft_s, latency_s=1.0, prompt_tokens=prompt_tokens,
         output_tokens=10, usage_source="server", status="ok", attempts=1, correct=ok,
-        cost_usd=cost) for n, ok in enumerate(correct)]
+        fields_ok={"intent": True, "amount": ok}, cost_usd=cost)
+        for n, ok in enumerate(correct)]
     return BenchResult(records=records)
 
 
@@ -56,6 +57,7 @@ def test_changes_against_the_baseline(table):
     a03 = table.iloc[2]
     assert a03["delta_accuracy_points"] == pytest.approx(-10.0)
     assert a03["accuracy_easy"] == pytest.approx(0.8) and a03["accuracy_hard"] == 1.0
+    assert a03["intent_ok"] == 1.0 and a03["amount_ok"] == pytest.approx(0.9)
 
 
 def test_pick_takes_the_strongest_within_the_limit(table):
