@@ -7,9 +7,9 @@
     compress.diff(result.original, result.compressed)    # kept / dropped, word by word
 
 `compress_items` applies a setting to a workload (the shared system prompt once, or per
-request for question-aware methods); `sweep` tabulates what a server measured for each
-setting against the uncompressed baseline and `pick` chooses a rate. Importing this package
-never imports torch, transformers or llmlingua: the engines load on first use.
+request for question-aware methods); `llmopt.compress.sweep` sends the settings to a server,
+tabulates what it measured against the uncompressed baseline and picks a rate. Importing this
+package never imports torch, transformers or llmlingua: the engines load on first use.
 """
 
 from llmopt.compress import llmlingua, llmlingua2, longllmlingua  # noqa: F401  (registry)
@@ -31,7 +31,6 @@ from llmopt.compress.config import (
 from llmopt.compress.diff import Piece, diff, kept_share
 from llmopt.compress.force import missing, segments, spans
 from llmopt.compress.result import Compression
-from llmopt.compress.sweep import pick, sweep
 
 __all__ = [
     "COMPRESSORS",
@@ -55,8 +54,6 @@ __all__ = [
     "kept_share",
     "load",
     "missing",
-    "pick",
     "segments",
     "spans",
-    "sweep",
 ]
