@@ -18,7 +18,8 @@ from llmopt.report.decision import Measure, decide
 
 COLUMNS = ["setting", "served", "quantization", "weights_mb", "size_vs_baseline", "startup_s",
            "requests", "failed", "output_tokens_per_s", "total_tokens_per_s", "ttft_s_p50",
-           "latency_s_p50", "accuracy_easy", "accuracy_hard", "accuracy", "usd_per_million_tokens"]
+           "latency_s_p50", "accuracy_easy", "accuracy_hard", "accuracy", "usd_per_million_tokens",
+           "error"]
 
 
 def table(runs: list[ServedRun], usd_per_hour: float,
@@ -31,14 +32,22 @@ def table(runs: list[ServedRun], usd_per_hour: float,
 
 def decisions(frame: pd.DataFrame, baseline: str = "unquantized",
               max_quality_drop: float = 1.0, technique: str = "quantization") -> list[dict]:
-    """Decision rows (llmopt.report.decision) of every served variant against the baseline:
-    cost = self-hosting $/1M tokens, latency = p50 end-to-end latency, quality = accuracy."""
+    """Decision rows (llmopt.report.decision) of every variant against the baseline: cost =
+    self-hosting $/1M tokens, latency = p50 end-to-end latency, quality = accuracy. A variant
+    that was not served is dropped, with the reason, and no deltas."""
     rows = frame.set_index("setting")
     if baseline not in rows.index:
         raise ConfigError(f"no baseline {baseline!r} in the table; have: {', '.join(rows.index)}")
     base = _measure(rows.loc[baseline])
-    return [decide(technique, setting, base, _measure(row), max_quality_drop)
-            for setting, row in rows.iterrows() if setting != baseline and row["served"]]
+    return [decide(technique, setting, base, _measure(row), max_quality_drop) if row["served"]
+            else _unserved(technique, setting, row["error"])
+            for setting, row in rows.iterrows() if setting != baseline]
+
+
+def _unserved(technique: str, setting: str, error: str | None) -> dict:
+    return {"technique": technique, "setting": setting, "delta_cost_pct": None,
+            "delta_latency_pct": None, "delta_quality_points": None, "keep": False,
+            "why": f"not served: {error or 'unknown error'}"}
 
 
 def _baseline(runs: list[ServedRun], baseline: str) -> ServedRun:
@@ -56,12 +65,13 @@ def _row(run: ServedRun, base: ServedRun, usd_per_hour: float) -> dict:
     cost = cost_per_million_tokens(tokens_per_s, usd_per_hour) if tokens_per_s else None
     return {"setting": run.setting, "served": run.served, "quantization": run.quantization,
             "weights_mb": run.weights_bytes / 1e6,
-            "size_vs_baseline": run.weights_bytes / base.weights_bytes,
+            "size_vs_baseline": run.weights_bytes / base.weights_bytes
+            if base.weights_bytes else None,
             "startup_s": run.startup_s, "requests": s.get("requests"), "failed": s.get("failed"),
             "output_tokens_per_s": s.get("output_tokens_per_s"), "total_tokens_per_s": tokens_per_s,
             "ttft_s_p50": s.get("ttft_s_p50"), "latency_s_p50": s.get("latency_s_p50"),
             "accuracy_easy": s.get("accuracy_easy"), "accuracy_hard": s.get("accuracy_hard"),
-            "accuracy": s.get("accuracy"), "usd_per_million_tokens": cost}
+            "accuracy": s.get("accuracy"), "usd_per_million_tokens": cost, "error": run.error}
 
 
 def _measure(row: pd.Series) -> Measure:

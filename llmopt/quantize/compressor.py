@@ -14,6 +14,8 @@ so the artifact's scales and unquantized layers have the source model's precisio
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import importlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -30,6 +32,8 @@ from llmopt.quantize.recipes import QuantRecipe, recipe_from
 from llmopt.quantize.target import check_servable
 
 VERSIONS = ("llmcompressor", "compressed-tensors", "transformers", "torch")
+LOG = "quantize.log"
+"""llm-compressor's log and progress bars, kept in the artifact folder instead of the console."""
 
 
 def quantize(model: str | Path, recipe: QuantRecipe | dict | str, out_dir: str | Path,
@@ -105,19 +109,20 @@ def _compress(folder: Path, recipe: QuantRecipe, out: Path, tokenizer: Any,
     from transformers import AutoModelForCausalLM
 
     on_cpu = not torch.accelerator.is_available()
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32 if on_cpu else "auto")
-    own_dtype = _config_dtype(folder)
     tokens, options = 0, {}
     if texts is not None:
         dataset, tokens = _dataset(tokenizer, texts, calibration.max_seq_length)
         options = {"dataset": dataset, "num_calibration_samples": len(texts),
                    "max_seq_length": calibration.max_seq_length,
                    "shuffle_calibration_samples": False}
-    with _no_pinning_without_accelerator() as device:
+    with _no_pinning_without_accelerator() as device, _logged_to(out / LOG):
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=torch.float32 if on_cpu else "auto")
         oneshot(model=model, recipe=recipe.modifiers(), **options)
-    if on_cpu and own_dtype is not None:
-        model.to(own_dtype)
-    model.save_pretrained(out, save_compressed=True)
+        own_dtype = _config_dtype(folder)
+        if on_cpu and own_dtype is not None:
+            model.to(own_dtype)
+        model.save_pretrained(out, save_compressed=True)
     tokenizer.save_pretrained(out)
     return device, tokens
 
@@ -153,6 +158,27 @@ def _no_pinning_without_accelerator() -> Iterator[str]:
         yield "cpu"
     finally:
         IntermediatesCache._pin_intermediate = original
+
+
+@contextlib.contextmanager
+def _logged_to(path: Path) -> Iterator[None]:
+    """Send llm-compressor's log (loguru) and progress bars (stderr) to `path` for the duration
+    of the call; its console logging is restored afterwards."""
+    lc = importlib.import_module("llmcompressor.logger")  # the module, not its `logger`
+    saved = dataclasses.replace(lc.LOGGER_CONFIG)
+    with path.open("a", encoding="utf-8") as handle:
+        lc.configure_logger(lc.LoggerConfig(console_log_level=None,
+                                            metrics_disabled=saved.metrics_disabled))
+        sink = lc.logger.add(handle, level="INFO", format=_LOG_FORMAT)
+        try:
+            with contextlib.redirect_stderr(handle), contextlib.redirect_stdout(handle):
+                yield
+        finally:
+            lc.logger.remove(sink)
+            lc.configure_logger(saved)
+
+
+_LOG_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss} | {level} | {message}"
 
 
 def _source(model: str | Path, folder: Path, config: dict[str, Any]) -> SourceModel:

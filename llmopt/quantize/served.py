@@ -14,15 +14,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from llmopt.errors import ServerStartError, ServerTimeoutError
-from llmopt.quantize import artifact
+from llmopt.errors import ServerError, ServerStartError, ServerTimeoutError
+from llmopt.quantize import artifact, source
 
 # vLLM 0.32 logs its engine config as "... quantization=compressed-tensors, ..." (None when
-# unquantized), each linear kernel it picks as "Selected ChannelWiseTorchFP8ScaledMMLinearKernel
-# for CompressedTensorsW8A8Fp8", and the weight load as "Loading weights took 0.02 seconds".
+# unquantized), the linear kernel it picks per scheme as "Selected CPUInt8ScaledMMLinearKernel
+# for CompressedTensorsW8A8Int8" or "Using CPUWNA16LinearKernel for CompressedTensorsWNA16", and
+# the weight load as "Loading weights took 0.02 seconds".
 _QUANTIZATION = re.compile(r"\bquantization=([\w.-]+)")
-_SELECTED = re.compile(r"Selected (\w+) for (\w+)")
+_KERNEL = re.compile(r"(?:Selected|Using) (\w+) for (CompressedTensors\w+)")
 _LOAD = re.compile(r"Loading weights took ([\d.]+) seconds")
+_ERROR = re.compile(r"\b(\w+(?:Error|Exception): .+)$")
 
 
 class ServedRun(BaseModel):
@@ -58,31 +60,53 @@ def weights_load_s(log: str) -> float | None:
 
 
 def selected_kernels(log: str) -> dict[str, str]:
-    """{vLLM scheme class: kernel class} for every "Selected K for S" line of the log."""
-    return {scheme: kernel for kernel, scheme in _SELECTED.findall(log)}
+    """{vLLM scheme class: kernel class} for every "Selected/Using K for S" line of the log."""
+    return {scheme: kernel for kernel, scheme in _KERNEL.findall(log)}
+
+
+def first_error(log: str) -> str | None:
+    """The first `SomethingError: message` line of the log (the root cause vLLM reports)."""
+    for line in log.splitlines():
+        match = _ERROR.search(line)
+        if match:
+            return match[1].strip()
+    return None
+
+
+def not_served(setting: str, model: str | Path, reason: str) -> ServedRun:
+    """A variant left unserved on purpose (its scheme cannot run on the target), with why."""
+    weights = artifact.weights_bytes(source.resolve(str(model)))
+    return ServedRun(setting=setting, model=str(model), weights_bytes=weights, served=False,
+                     error=reason)
 
 
 def measure(server: Any, setting: str, items: list, *, bench: Any, endpoint_options: dict,
             price: Any = None, results_path: str | Path | None = None) -> tuple[ServedRun, Any]:
     """Start `server` (a not yet started VllmServer), run the `bench` stage over `items`, stop.
 
-    Returns the run and the BenchResult (None when the server could not start)."""
+    Returns the run and the BenchResult. A server that does not start, or dies while serving,
+    gives a run with `served=False` and its own error (and no BenchResult)."""
     from llmopt.bench import Endpoint, run
 
     model = server.config.model
-    base = ServedRun(setting=setting, model=model, weights_bytes=artifact.weights_bytes(
-        Path(model)), served=False)
+    weights = artifact.weights_bytes(source.resolve(model))  # a hub id: its local snapshot
+    base = ServedRun(setting=setting, model=model, weights_bytes=weights, served=False)
     try:
         server.start()
     except (ServerStartError, ServerTimeoutError) as error:
-        return base.model_copy(update={"error": str(error)[-2000:]}), None
+        died = first_error(server.log_text()) or str(error)[-2000:]
+        return base.model_copy(update={"error": died}), None
     try:
         endpoint = Endpoint(base_url=server.base_url, model=server.model_name, **endpoint_options)
         result = run(endpoint, items, bench, price=price, results_path=results_path,
                      resume=False, server=server, progress=False)
+    except ServerError as error:
         log = server.log_text()
+        died = first_error(log) or str(error)
+        return base.model_copy(update={"startup_s": server.startup_s, "error": died}), None
     finally:
         server.stop()
+    log = server.log_text()
     summary = result.summary().iloc[0].to_dict()
     return base.model_copy(update={
         "served": True, "startup_s": server.startup_s, "weights_load_s": weights_load_s(log),

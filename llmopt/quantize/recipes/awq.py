@@ -7,12 +7,18 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
-from llmopt.quantize.recipes.base import W4_GROUP_SIZES, QuantRecipe, w4_group_scheme
+from llmopt.quantize.recipes.base import (
+    W4_GROUP_SIZES,
+    W4A16_ON_AVX2,
+    QuantRecipe,
+    w4_group_scheme,
+)
 
 
 class AwqW4A16(QuantRecipe):
     scheme: Literal["awq_w4a16"] = "awq_w4a16"
     vllm_scheme: ClassVar[str | None] = "CompressedTensorsWNA16"
+    cannot_serve: ClassVar[dict[str, str]] = {"vllm-cpu:avx2": W4A16_ON_AVX2}
     group_size: int = 128
     """Weights per scale; one of W4_GROUP_SIZES."""
     symmetric: bool = False

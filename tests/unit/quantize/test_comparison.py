@@ -39,7 +39,11 @@ def test_table_compares_every_variant_with_the_baseline():
 
 def test_decisions_keep_what_is_cheaper_at_the_same_quality():
     rows = {d["setting"]: d for d in decisions(table(RUNS, usd_per_hour=1.0))}
-    assert set(rows) == {"awq_w4a16", "gptq_w4a16", "w8a8_int8"}, "unserved variants are left out"
+    assert set(rows) == {"awq_w4a16", "gptq_w4a16", "w8a8_int8", "fp8_dynamic"}
+    assert rows["fp8_dynamic"] == {
+        "technique": "quantization", "setting": "fp8_dynamic", "delta_cost_pct": None,
+        "delta_latency_pct": None, "delta_quality_points": None, "keep": False,
+        "why": "not served: no kernel"}
     assert rows["awq_w4a16"]["keep"] and rows["awq_w4a16"]["delta_cost_pct"] == -10.0
     assert not rows["gptq_w4a16"]["keep"] and rows["gptq_w4a16"]["why"] == (
         "neither cheaper nor faster")

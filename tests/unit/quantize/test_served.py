@@ -31,5 +31,28 @@ def test_unquantized_server_reports_none():
     assert served.weights_load_s(BASELINE_LOG) == 0.02
 
 
+W4A16_AVX2_LOG = """\
+\x1b[0;36m(Worker pid=14969)\x1b[0;0m \x1b[32mINFO\x1b[0m 11-23 18:39:51 [__init__.py:923] Using \
+CPUWNA16LinearKernel for mixed-precision linear
+(Worker pid=14969) INFO 11-23 18:39:51 [compressed_tensors_wNa16.py:138] Using \
+CPUWNA16LinearKernel for CompressedTensorsWNA16
+(Worker pid=14969) ERROR 11-23 18:39:55 [multiproc_executor.py:1063] Traceback (most recent call \
+last):
+(Worker pid=14969) ERROR 11-23 18:39:55 [multiproc_executor.py:1063]     raise AttributeError(
+(Worker pid=14969) ERROR 11-23 18:39:55 [multiproc_executor.py:1063] AttributeError: \
+'_OpNamespace' '_C' object has no attribute 'cpu_gemm_wna16'
+(EngineCore pid=14957) ERROR 11-23 18:39:55 [core.py:1512] RuntimeError: Worker failed with \
+error ''_OpNamespace' '_C' object has no attribute 'cpu_gemm_wna16''
+"""
+
+
+def test_w4a16_kernel_and_the_error_that_killed_the_engine():
+    assert served.selected_kernels(W4A16_AVX2_LOG) == {
+        "CompressedTensorsWNA16": "CPUWNA16LinearKernel"}
+    assert served.first_error(W4A16_AVX2_LOG) == (
+        "AttributeError: '_OpNamespace' '_C' object has no attribute 'cpu_gemm_wna16'")
+    assert served.first_error(FP8_LOG) is None
+
+
 def test_empty_log():
     assert served.reported_quantization("") is None and served.weights_load_s("") is None

@@ -12,13 +12,40 @@ from llmopt.quantize import (
     target_for,
     unsupported_reason,
 )
+from llmopt.quantize.target import cpu_isa
 
 
 @pytest.mark.parametrize("recipe", [AwqW4A16(), GptqW4A16(), W8A8Int8()], ids=lambda r: r.scheme)
-@pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda"])
-def test_llm_compressor_integer_schemes_run_on_both_builds(recipe, target):
-    check_servable(recipe, target)
-    assert unsupported_reason(recipe, target) is None
+def test_llm_compressor_integer_schemes_run_on_gpus_and_avx512_cpus(recipe):
+    check_servable(recipe, "vllm-cuda")
+    check_servable(recipe, "vllm-cpu", isa="avx512")
+    assert unsupported_reason(recipe, "vllm-cpu", isa="avx512") is None
+
+
+@pytest.mark.parametrize("recipe", [AwqW4A16(), GptqW4A16()], ids=lambda r: r.scheme)
+def test_w4a16_is_refused_on_avx2_cpus_with_the_servers_own_error(recipe):
+    with pytest.raises(ConfigError) as error:
+        check_servable(recipe, "vllm-cpu", isa="avx2")
+    message = str(error.value)
+    assert message.startswith(f"{recipe.scheme} cannot run on vllm-cpu (avx2): ")
+    assert "no attribute 'cpu_gemm_wna16'" in message
+    assert message.endswith("Schemes vllm-cpu (avx2) runs: w8a8_int8, fp8_dynamic")
+    check_servable(W8A8Int8(), "vllm-cpu", isa="avx2")
+
+
+def test_cpu_isa_from_cpuinfo_flags():
+    flags = "fpu sse2 avx avx2 fma"
+    assert cpu_isa(f"processor\t: 0\nflags\t\t: {flags}\n") == "avx2"
+    avx512 = f"{flags} avx512f avx512dq avx512bw avx512vl"
+    assert cpu_isa(f"flags\t\t: {avx512}\n") == "avx512"
+    assert cpu_isa(f"flags\t\t: {flags} avx512f\n") == "avx2", "vLLM needs the whole set"
+    assert cpu_isa("Features: fp asimd\n") == "other"
+    assert cpu_isa() in ("avx512", "avx2", "other")
+
+
+def test_unknown_isa():
+    with pytest.raises(ConfigError, match="unknown isa 'sse4'; valid: avx512, avx2, other"):
+        unsupported_reason(W8A8Int8(), "vllm-cpu", isa="sse4")
 
 
 @pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda", "transformers"])
@@ -28,10 +55,10 @@ def test_fp8_runs_everywhere_though_it_pays_only_on_gpus(target):
 
 def test_a_scheme_the_server_cannot_run_is_refused_with_the_reason_and_the_alternatives():
     with pytest.raises(ConfigError) as error:
-        check_servable(BnbInt8(), "vllm-cpu")
+        check_servable(BnbInt8(), "vllm-cuda")
     message = str(error.value)
-    assert message.startswith("bnb_int8 cannot run on vllm-cpu: bitsandbytes quantizes in-process")
-    assert message.endswith("Schemes vllm-cpu runs: awq_w4a16, gptq_w4a16, w8a8_int8, fp8_dynamic")
+    assert message.startswith("bnb_int8 cannot run on vllm-cuda: bitsandbytes quantizes in-process")
+    assert message.endswith("Schemes vllm-cuda runs: awq_w4a16, gptq_w4a16, w8a8_int8, fp8_dynamic")
 
 
 @pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda"])
