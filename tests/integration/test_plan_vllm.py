@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmopt.demo import assets
+from llmopt.errors import ServerStartError
 from llmopt.serve import ServeConfig, VllmServer
 from llmopt.serve.plan import (
     PlanRequest,
@@ -34,12 +35,20 @@ def _needs_vllm() -> None:
 
 @pytest.mark.parametrize("kv", ["auto", "fp8"])
 def test_predicted_kv_capacity_is_what_the_cpu_server_reports(kv: str, tmp_path: Path) -> None:
+    """The server reports the predicted capacity; where the plan says this CPU cannot run the
+    KV dtype (fp8 without AVX-512 or AMX), the server refuses it for that reason."""
     space = int(get_settings().kv_cache_space_gib)
     predicted = cpu_capacity("demo:large", kv, kv_space_gib=space, context_tokens=1024)
     # Eager mode: the capacity does not depend on it, and it skips minutes of compilation.
     config = ServeConfig(model=str(assets.model_dir("large")), served_model_name="demo:large",
                          max_model_len=1024, kv_cache_dtype=kv, extra_args=["--enforce-eager"])
-    with VllmServer(config, log_path=tmp_path / "server.log") as server:
+    server = VllmServer(config, log_path=tmp_path / "server.log")
+    if not predicted.servable:
+        with pytest.raises(ServerStartError):
+            server.start()
+        assert "FP8 KV cache on CPU requires x86 with AVX-512 or AMX" in server.log_text()
+        return
+    with server:
         reported = server.kv_cache_tokens
     assert reported is not None, "the server logged no KV-cache size"
     assert abs(predicted.kv_tokens - reported) <= 0.05 * reported, (predicted, reported)

@@ -29,15 +29,16 @@ from llmopt.serve.plan.planner import (
     CpuCapacity,
     Plan,
     PlanRequest,
+    ServerPrediction,
     StatedThroughput,
     capacity_table,
     cpu_capacity,
     plan,
-    predicted_kv_tokens,
+    predict_server,
     serve_config,
     stated_throughput,
 )
-from llmopt.serve.plan.rules import Problem, problems
+from llmopt.serve.plan.rules import Problem, cpu_flags, cpu_problems, problems
 from llmopt.serve.plan.schemes import KV_DTYPES, SCHEMES, VLLM_VERSION, WeightScheme, scheme
 from llmopt.serve.plan.shapes import ModelShape, read_config_dir, shape_for, stated_shapes
 from llmopt.serve.plan.vllm_args import (
@@ -62,6 +63,7 @@ __all__ = [
     "PlanRequest",
     "Problem",
     "RaySteps",
+    "ServerPrediction",
     "StatedThroughput",
     "VllmArgChecker",
     "WeightScheme",
@@ -69,6 +71,8 @@ __all__ = [
     "check_args",
     "check_ray_args",
     "container_flags",
+    "cpu_flags",
+    "cpu_problems",
     "cpu_capacity",
     "cpu_kv_tokens",
     "docker_command",
@@ -76,7 +80,7 @@ __all__ = [
     "k8s_name",
     "kv_bytes_per_token",
     "plan",
-    "predicted_kv_tokens",
+    "predict_server",
     "prestart",
     "problems",
     "ray_steps",

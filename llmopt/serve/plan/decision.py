@@ -9,16 +9,20 @@ and keeps a change only when it is cheaper at no risk to quality.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from llmopt.report.decision import COLUMNS
 from llmopt.serve.plan.planner import Candidate
 
 
 def planned(technique: str, setting: str, baseline: Candidate, candidate: Candidate,
-            same_outputs: bool) -> dict:
+            same_outputs: bool, by: Literal["million", "hour"] = "million") -> dict:
     """One decision row (llmopt.report.decision.COLUMNS) comparing two planned candidates by
-    $/1M tokens (by $/hour where no throughput is known)."""
-    per_million = baseline.usd_per_million is not None and candidate.usd_per_million is not None
-    unit = "$/1M tokens" if per_million else "$/hour"
+    $/1M tokens, or by the replica's $/hour (`by="hour"`, also where no throughput is known):
+    what a change that fits the model on fewer GPUs saves on the smallest fleet."""
+    per_million = (by == "million" and baseline.usd_per_million is not None
+                   and candidate.usd_per_million is not None)
+    unit = "$/1M tokens" if per_million else "$/hour per replica"
     d_cost = _relative(_cost(candidate, per_million), _cost(baseline, per_million))
     if not (candidate.fits and candidate.servable):
         keep, why = False, f"{candidate.label} does not fit or cannot be served"
@@ -41,3 +45,12 @@ def _cost(candidate: Candidate, per_million: bool) -> float:
 
 def _relative(value: float, base: float) -> float:
     return round(100 * (value / base - 1), 2) if base else 0.0
+
+
+def not_run(technique: str, setting: str, reason: str) -> dict:
+    """A row for a setting this machine cannot run (e.g. an FP8 KV cache on a CPU without
+    AVX-512): nothing measured, not kept, and why."""
+    row = {"technique": technique, "setting": setting, "delta_cost_pct": None,
+           "delta_latency_pct": None, "delta_quality_points": None, "keep": False,
+           "why": f"not run here: {reason}"}
+    return {column: row[column] for column in COLUMNS}

@@ -8,11 +8,12 @@ capability).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from llmopt.serve.plan.schemes import WeightScheme
+from llmopt.serve.plan.schemes import KV_DTYPES, WeightScheme
 from llmopt.serve.plan.shapes import ModelShape
 
 
@@ -36,6 +37,43 @@ def problems(shape: ModelShape, scheme: WeightScheme, context_tokens: int, tp: i
     if compute_capability is not None:
         found += _gpu(scheme, compute_capability)
     return found
+
+
+def cpu_problems(shape: ModelShape, kv_cache_dtype: str,
+                 flags: set[str] | None = None) -> list[Problem]:
+    """What stops vLLM's CPU build (0.32, vllm/v1/attention/backends/cpu_attn.py) from running
+    `kv_cache_dtype`: an FP8 KV cache needs an x86 CPU with AVX-512 or AMX, and a head dim that
+    is a multiple of 32 when it is one of 16. `flags`: the CPU's flags (default: this machine's,
+    from /proc/cpuinfo)."""
+    if KV_DTYPES.get(kv_cache_dtype) != 1:
+        return []
+    found = []
+    if shape.head_dim % 32 and not shape.head_dim % 16:
+        found.append(Problem(level="error", message=f"an FP8 KV cache on vLLM's CPU build needs "
+                             f"a head dim divisible by 32; {shape.name} has {shape.head_dim}"))
+    flags = cpu_flags() if flags is None else flags
+    if flags is None:
+        found.append(Problem(level="warning", message="cannot read this CPU's flags: an FP8 KV "
+                             "cache on vLLM's CPU build needs x86 with AVX-512 or AMX"))
+    elif not flags & {"avx512f", "amx_tile"}:
+        simd = sorted(f for f in flags if f.startswith(("avx", "sse4", "neon", "asimd")))
+        found.append(Problem(level="error", message="an FP8 KV cache on vLLM's CPU build needs "
+                             "an x86 CPU with AVX-512 or AMX; this CPU has neither (it has "
+                             f"{', '.join(simd) or 'no AVX'})"))
+    return found
+
+
+def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str] | None:
+    """The CPU's feature flags (Linux /proc/cpuinfo `flags`, ARM `Features`); None if unknown."""
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return None
 
 
 def errors(found: list[Problem]) -> list[Problem]:

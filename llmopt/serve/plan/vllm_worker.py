@@ -125,6 +125,7 @@ def _message(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines()]
     kept = [line for line in lines if line and "errors.pydantic.dev" not in line]
     text = re.sub(r"\s*\[type=[^\]]*\]", "", " ".join(kept))
+    text = re.sub(r"^\d+ validation errors? for \w+ ", "", text)
     return f"{type(error).__name__}: {text.replace('Value error, ', '')}"
 
 

@@ -30,7 +30,19 @@ def test_an_unmeasured_precision_change_is_not_kept() -> None:
     assert row["delta_quality_points"] is None and "not measured" in row["why"]
 
 
-def test_per_hour_when_no_throughput_is_known() -> None:
+def test_per_hour_when_asked_or_when_no_throughput_is_known() -> None:
     row = planned("GPU", "x", best(gpus=["H100-80GB-SXM"], tokens_per_s=None),
                   best(tokens_per_s=None), same_outputs=True)
-    assert "$/hour" in row["why"] and row["keep"]
+    assert "$/hour per replica" in row["why"] and row["keep"]
+    two, one = best(gpus=["L4-24GB"]), best(gpus=["L4-24GB"], kv_cache_dtype="fp8")
+    assert (two.gpus, one.gpus) == (4, 2)
+    by_hour = planned("KV", "fp8", two, one, same_outputs=True, by="hour")
+    assert by_hour["delta_cost_pct"] == -50.0 and by_hour["keep"]
+
+
+def test_a_setting_this_machine_cannot_run() -> None:
+    from llmopt.serve.plan.decision import not_run
+
+    row = not_run("KV cache dtype", "fp8", "needs AVX-512")
+    assert list(row) == COLUMNS and row["keep"] is False
+    assert row["why"] == "not run here: needs AVX-512" and row["delta_cost_pct"] is None

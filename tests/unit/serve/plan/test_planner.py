@@ -131,6 +131,10 @@ def test_cpu_capacity_of_the_demo_models() -> None:
     assert (auto.kv_tokens, fp8.kv_tokens) == (1_048_576, 2_097_152)
     assert auto.max_concurrency == 1024 and auto.kv_bytes_per_token == 1024
     assert cpu_capacity("demo:small", "auto", 2).kv_tokens == 2 * 2_097_152
+    assert auto.servable and auto.problems == []
+    no_avx512 = cpu_capacity("demo:large", "fp8", cpu_flags={"avx2"})
+    assert not no_avx512.servable and "AVX-512" in no_avx512.problems[0].message
+    assert cpu_capacity("demo:large", "fp8", cpu_flags={"avx512f"}).servable
     with pytest.raises(ConfigError, match="whole number of GiB"):
         cpu_capacity("demo:large", "auto", kv_space_gib=0)
 
@@ -156,11 +160,12 @@ def test_stated_throughput_is_labelled_and_scales_per_gpu() -> None:
     assert four.usd_per_million == pytest.approx(cost_per_million_tokens(4000, 4 * 0.5))
 
 
-def test_predicted_kv_tokens_on_cpu_and_gpu() -> None:
-    from llmopt.serve.plan import predicted_kv_tokens
+def test_predict_server_on_cpu_and_gpu() -> None:
+    from llmopt.serve.plan import predict_server
 
-    assert predicted_kv_tokens("demo:large", "fp8", 1024, kv_space_gib=2) == 4_194_304
+    cpu = predict_server("demo:large", "auto", 1024, kv_space_gib=2)
+    assert cpu.kv_tokens == 2_097_152 and cpu.exact and cpu.servable and cpu.reason == ""
     big = CATALOG.get("BIG")
-    on_gpu = predicted_kv_tokens(LLAMA, "auto", 8192, gpu=big, max_num_seqs=32)
-    assert on_gpu == next(c for c in plan(request(gpus=["BIG"]), CATALOG).candidates
-                          if c.gpus == 1).memory.kv_tokens
+    on_gpu = predict_server(LLAMA, "auto", 8192, gpu=big, max_num_seqs=32)
+    assert not on_gpu.exact and on_gpu.kv_tokens == next(
+        c for c in plan(request(gpus=["BIG"]), CATALOG).candidates if c.gpus == 1).memory.kv_tokens

@@ -51,3 +51,28 @@ def test_schemes_that_need_a_checkpoint_or_that_vllm_cannot_serve() -> None:
     awq = LLAMA_8B.model_copy(update={"quantization_method": "awq"})
     assert problems(awq, SCHEMES["w4a16"], 8192) == []
     assert "already quantized (awq)" in messages(problems(awq, BF16, 8192))
+
+
+def test_unreadable_cpu_flags_give_a_warning(monkeypatch) -> None:
+    from llmopt.serve.plan import rules
+
+    monkeypatch.setattr(rules, "cpu_flags", lambda: None)
+    found = rules.cpu_problems(shape_for("demo:large"), "fp8_e4m3")
+    assert [p.level for p in found] == ["warning"] and "cannot read" in found[0].message
+
+
+def test_fp8_kv_on_the_cpu_build_needs_avx512_or_amx(tmp_path) -> None:
+    from llmopt.serve.plan.rules import cpu_flags, cpu_problems
+
+    demo = shape_for("demo:large")  # head dim 32
+    assert cpu_problems(demo, "auto", flags=set()) == []
+    assert cpu_problems(demo, "fp8", flags={"avx2", "avx512f"}) == []
+    assert cpu_problems(demo, "fp8", flags={"amx_tile"}) == []
+    found = messages(errors(cpu_problems(demo, "fp8", flags={"sse4_2", "avx", "avx2"})))
+    assert "AVX-512 or AMX; this CPU has neither (it has avx, avx2, sse4_2)" in found
+    odd = demo.model_copy(update={"head_dim": 48})
+    assert "head dim divisible by 32" in messages(cpu_problems(odd, "fp8", flags={"avx512f"}))
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse4_2 avx2\n")
+    assert cpu_flags(info) == {"fpu", "sse4_2", "avx2"}
+    assert cpu_flags(tmp_path / "none") is None
