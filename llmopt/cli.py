@@ -125,8 +125,8 @@ def plan_command(
     shown = result.table() if show_all else result.by_gpu()
     columns = ["gpu", "gpus", "tp", "pp", "fits", "servable", "kv_tokens", "max_concurrency",
                "headroom_pct", "usd_per_hour", "usd_per_million_tokens", "problems"]
-    typer.echo(f"{result.shape.name}: {result.shape.parameters / 1e9:.2f}B parameters "
-               f"({result.shape.source}); weights {result.weights_gib:.2f} GiB ({scheme}); KV "
+    typer.echo(f"{result.shape.name}: {result.shape.parameters:,} parameters "
+               f"({result.shape.source}); weights {result.weights_gib:.3g} GiB ({scheme}); KV "
                f"{result.kv_bytes_per_token:,} bytes/token ({kv_cache_dtype})")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         typer.echo(shown[columns].round(2).to_string(index=False))
