@@ -18,6 +18,7 @@ import dataclasses
 import importlib
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
@@ -122,7 +123,10 @@ def _compress(folder: Path, recipe: QuantRecipe, out: Path, tokenizer: Any,
         own_dtype = _config_dtype(folder)
         if on_cpu and own_dtype is not None:
             model.to(own_dtype)
-        model.save_pretrained(out, save_compressed=True)
+        with warnings.catch_warnings():  # llm-compressor leaves its CPU offload hooks; the model
+            # is whole in memory, so the shard-size caution does not apply
+            warnings.filterwarnings("ignore", message="Attempting to save a model with offloaded")
+            model.save_pretrained(out, save_compressed=True)
     tokenizer.save_pretrained(out)
     return device, tokens
 
