@@ -9,6 +9,7 @@ checks correctness; its speed is a GPU matter (the CPU kernels dequantize on the
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ class InProcessRun(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     setting: str
-    """`bf16` (the model's own dtype) or the recipe's scheme."""
+    """`unquantized` (the model's own dtype) or the recipe's scheme."""
     device: str
     requests: int
     accuracy_by_tier: dict[str, float]
@@ -70,12 +71,28 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     loaded = AutoModelForCausalLM.from_pretrained(folder, device_map=device, **options)
     load_s = time.monotonic() - clock
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    clock = time.monotonic()
-    outputs, tokens = generate(loaded, tokenizer, items, batch_size, max_new_tokens)
-    return InProcessRun(setting="bf16" if recipe is None else recipe.scheme, device=device,
+    with warnings.catch_warnings():  # LLM.int8() notes its bf16 -> fp16 cast at every layer call
+        warnings.filterwarnings("once", message="MatMul8bitLt: inputs will be cast")
+        generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
+        clock = time.monotonic()
+        outputs, tokens = generate(loaded, tokenizer, items, batch_size, max_new_tokens)
+    return InProcessRun(setting="unquantized" if recipe is None else recipe.scheme, device=device,
                         requests=len(items), accuracy_by_tier=accuracy_by_tier(items, outputs),
                         memory_bytes=int(loaded.get_memory_footprint()), load_s=load_s,
                         answer_tokens=tokens, generate_s=time.monotonic() - clock)
+
+
+def decision(run: InProcessRun, baseline: InProcessRun,
+             technique: str = "quantization (in-process)") -> dict[str, Any]:
+    """A decision row (llmopt.report.decision's columns) for a bitsandbytes setting: dropped for
+    serving, since vLLM cannot serve it; its quality change and memory are what was measured
+    (its CPU speed is not a serving figure, so no cost or latency change is claimed)."""
+    memory = run.memory_bytes / baseline.memory_bytes
+    quality = round(100 * (run.accuracy_by_tier["all"] - baseline.accuracy_by_tier["all"]), 2)
+    return {"technique": technique, "setting": run.setting, "delta_cost_pct": None,
+            "delta_latency_pct": None, "delta_quality_points": quality, "keep": False,
+            "why": f"vLLM 0.32 cannot serve it (in-process only); memory {memory:.0%} of "
+                   f"{baseline.setting}"}
 
 
 def _bnb_recipe(recipe: QuantRecipe | dict | str | None) -> QuantRecipe | None:

@@ -3,6 +3,7 @@ import pytest
 from llmopt.demo import generator
 from llmopt.errors import ConfigError
 from llmopt.quantize import bnb
+from llmopt.report.decision import COLUMNS
 
 
 def test_llm_compressor_schemes_are_not_evaluated_in_process(demo_model):
@@ -48,3 +49,17 @@ def test_in_process_row():
     assert run.row() == {"setting": "bnb_nf4", "device": "cpu", "requests": 4,
                           "memory_mb": 2.0, "load_s": 0.5, "answer_tokens_per_s": 25.0,
                           "accuracy_all": 0.5, "accuracy_easy": 1.0, "accuracy_hard": 0.0}
+
+
+def test_decision_drops_it_for_serving_and_reports_quality_and_memory():
+    def run(setting, accuracy, memory):
+        return bnb.InProcessRun(setting=setting, device="cpu", requests=10,
+                                accuracy_by_tier={"all": accuracy}, memory_bytes=memory,
+                                load_s=1.0, answer_tokens=10, generate_s=1.0)
+
+    row = bnb.decision(run("bnb_nf4", 0.7, 300), run("unquantized", 0.8, 1000))
+    assert list(row) == COLUMNS
+    assert row["delta_quality_points"] == -10.0 and not row["keep"]
+    assert row["delta_cost_pct"] is None and row["delta_latency_pct"] is None
+    assert row["why"] == ("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
+                          "unquantized")
