@@ -239,7 +239,7 @@ def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
         return run(endpoint_for(fake), items, SynchronousProfile(max_requests=12),
                    results_path=path, progress=False)
 
-    with FakeServer(answering(items, piece_delay_s=0.05)) as fake:
+    with FakeServer(answering(items, piece_delay_s=0.2)) as fake:
         timer = threading.Timer(0.3, _thread.interrupt_main)
         timer.start()
         loop = asyncio.new_event_loop()  # like a kernel's loop: no SIGINT handler of its own
