@@ -8,8 +8,10 @@ checks correctness; its speed is a GPU matter (the CPU kernels dequantize on the
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
-import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +73,7 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     loaded = AutoModelForCausalLM.from_pretrained(folder, device_map=device, **options)
     load_s = time.monotonic() - clock
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    with warnings.catch_warnings():  # LLM.int8() notes its bf16 -> fp16 cast at every layer call
-        warnings.filterwarnings("once", message="MatMul8bitLt: inputs will be cast")
+    with _logged_once("bitsandbytes.autograd._functions", "MatMul8bitLt: inputs will be cast"):
         generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
         clock = time.monotonic()
         outputs, tokens = generate(loaded, tokenizer, items, batch_size, max_new_tokens)
@@ -127,6 +128,31 @@ def generate(model: Any, tokenizer: Any, items: list[WorkloadItem], batch_size: 
         tokens += _answer_tokens(new, tokenizer.eos_token_id)
         outputs += tokenizer.batch_decode(new, skip_special_tokens=True)
     return outputs, tokens
+
+
+class _Once(logging.Filter):
+    """Let the first record starting with `prefix` through, drop its repeats."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix, self.seen = prefix, False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith(self.prefix):
+            return True
+        first, self.seen = not self.seen, True
+        return first
+
+
+@contextlib.contextmanager
+def _logged_once(logger: str, prefix: str) -> Iterator[None]:
+    """LLM.int8() logs its bf16 -> fp16 cast at every layer call: show it once."""
+    once = _Once(prefix)
+    logging.getLogger(logger).addFilter(once)
+    try:
+        yield
+    finally:
+        logging.getLogger(logger).removeFilter(once)
 
 
 def _answer_tokens(new: Any, eos_id: int | None) -> int:

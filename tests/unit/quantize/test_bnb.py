@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 
 from llmopt.demo import generator
@@ -63,3 +65,14 @@ def test_decision_drops_it_for_serving_and_reports_quality_and_memory():
     assert row["delta_cost_pct"] is None and row["delta_latency_pct"] is None
     assert row["why"] == ("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
                           "unquantized")
+
+
+def test_a_repeated_log_message_is_shown_once(caplog):
+    log = logging.getLogger("bitsandbytes.autograd._functions")
+    with bnb._logged_once(log.name, "MatMul8bitLt"):
+        for _ in range(3):
+            log.warning("MatMul8bitLt: inputs will be cast from %s to float16", "bf16")
+        log.warning("something else")
+    log.warning("MatMul8bitLt: after the block")
+    assert [r.getMessage()[:14] for r in caplog.records] == [
+        "MatMul8bitLt: ", "something else", "MatMul8bitLt: "]
