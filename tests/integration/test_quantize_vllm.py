@@ -7,10 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from llmopt.bench import ConcurrentProfile
 from llmopt.completions import complete
 from llmopt.demo import assets, generator, grader
 from llmopt.profile import Profile
-from llmopt.quantize import Artifact, Calibration, W8A8Int8, bnb, quantize, served
+from llmopt.quantize import (
+    Artifact,
+    Calibration,
+    GptqW4A16,
+    W8A8Int8,
+    bnb,
+    quantize,
+    served,
+    unsupported_reason,
+)
+from llmopt.quantize.target import cpu_isa
 from llmopt.serve import ServeConfig, VllmServer
 from llmopt.settings import REPO_ROOT, get_settings
 
@@ -49,6 +60,26 @@ def test_vllm_serves_the_artifact_with_the_int8_scheme(artifact: Artifact, tmp_p
     assert grader.grade_frame(items, [a.text for a in answers])["error"].isna().sum() >= 1
     assert served.reported_quantization(log) == "compressed-tensors"
     assert W8A8Int8.vllm_scheme in served.selected_kernels(log)
+
+
+@pytest.mark.vllm
+@pytest.mark.skipif(cpu_isa() != "avx2", reason="the W4A16 refusal is about AVX2-only CPUs")
+def test_w4a16_refusal_on_avx2_still_matches_what_vllm_does(tmp_path: Path):
+    """The check refuses W4A16 on AVX2 CPUs because vLLM's engine dies there: if a vLLM update
+    fixes that, this test fails and the refusal (recipes.base.W4A16_ON_AVX2) must go."""
+    if not get_settings().vllm_python.exists():
+        pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
+    assert unsupported_reason(GptqW4A16(), "vllm-cpu") is not None
+    Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml").prepare()
+    gptq = quantize(assets.model_dir("small"), GptqW4A16(), tmp_path / "gptq",
+                    Calibration(samples=4, max_seq_length=512))
+    config = ServeConfig(model=str(gptq.path), served_model_name="small-gptq", max_model_len=1024,
+                         extra_args=["-O0"])
+    run, result = served.measure(VllmServer(config), "gptq_w4a16", generator.generate(4),
+                                 bench=ConcurrentProfile(concurrency=1, max_requests=4),
+                                 endpoint_options={"max_tokens": 8})
+    assert not run.served and result is None
+    assert "has no attribute 'cpu_gemm_wna16'" in run.error
 
 
 def test_bitsandbytes_nf4_in_process_takes_less_memory():

@@ -32,6 +32,9 @@ def test_unquantized_server_reports_none():
 
 
 W4A16_AVX2_LOG = """\
+(APIServer pid=14945) WARNING 11-23 18:39:23 [system_utils.py:255] Found ulimit of 20000 and \
+failed to automatically increase with error current limit exceeds maximum limit. This can cause \
+fd limit errors like `OSError: [Errno 24] Too many open files`. Consider increasing with ulimit -n
 \x1b[0;36m(Worker pid=14969)\x1b[0;0m \x1b[32mINFO\x1b[0m 11-23 18:39:51 [__init__.py:923] Using \
 CPUWNA16LinearKernel for mixed-precision linear
 (Worker pid=14969) INFO 11-23 18:39:51 [compressed_tensors_wNa16.py:138] Using \
