@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Coroutine
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
 import httpx
 
 from llmopt.bench.counter import TokenCounter
@@ -127,10 +130,22 @@ def _check(endpoint: Endpoint, items: list[WorkloadItem], stop_after_ok: int | N
     endpoint.headers()  # a missing API key fails now, before anything is sent
 
 
-def _client(endpoint: Endpoint) -> httpx.AsyncClient:
-    timeout = httpx.Timeout(endpoint.timeout_s, connect=min(10.0, endpoint.timeout_s))
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=256)
-    return httpx.AsyncClient(timeout=timeout, limits=limits)
+def _client(endpoint: Endpoint) -> aiohttp.ClientSession:
+    """One connection pool without a size limit (the stage's slots bound concurrency); the
+    whole-attempt limit is `endpoint.timeout_s` (in `request.send`), the connect limit 10 s.
+    The environment's proxy is looked up once here, not per request (aiohttp's `trust_env`
+    does it in a thread for every request)."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(10.0, endpoint.timeout_s))
+    return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0),
+                                 proxy=env_proxy(endpoint.url))
+
+
+def env_proxy(url: str) -> str | None:
+    """The HTTP(S)_PROXY that applies to `url`, or None (no proxy set, or NO_PROXY names it)."""
+    parts = urllib.parse.urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
 
 
 def _scraper(server: MetricsSource | str | None,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import aiohttp
 import httpx
 import pandas as pd
 from tqdm.auto import tqdm
@@ -59,7 +60,7 @@ class Session:
     progress: bool
     on_record: Callable[[RequestRecord], None] | None
     token_counter: TokenCounter | None
-    client: httpx.AsyncClient | None = None
+    client: aiohttp.ClientSession | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     any_ok: bool = False
     notes: list[str] = field(default_factory=list)

@@ -1,12 +1,14 @@
-"""The client's error paths against fake servers (httpx.MockTransport and a loopback server)."""
+"""The client's error paths against fake servers (scripted aiohttp handlers on loopback and
+the scripted FakeServer)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-import httpx
+import aiohttp
 import pytest
+from aiohttp import web
 
 from llmopt.bench import Endpoint, Reply, Retry, send
 from llmopt.bench.request import retryable
@@ -15,7 +17,7 @@ from llmopt.workload import WorkloadItem
 from .conftest import FAST_RETRY, endpoint_for
 from .fake_server import Answer, FakeServer
 
-ITEM = WorkloadItem(id="a", system="Answer in JSON.", user="Cancel order #AB1234.")
+ITEM = WorkloadItem(id="a", system="Answer in JSON.", user="Cancel order #123456.")
 OK_LINES = [
     {"choices": [{"delta": {"role": "assistant", "content": ""}}]},
     {"choices": [{"delta": {"content": "{\"a\""}}]},
@@ -29,17 +31,39 @@ def sse(chunks: list[dict]) -> bytes:
     return "".join(f"data: {json.dumps(c)}\n\n" for c in chunks).encode() + b"data: [DONE]\n\n"
 
 
-def stream_response(chunks: list[dict] = OK_LINES) -> httpx.Response:
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse(chunks))
+def stream_response(chunks: list[dict] = OK_LINES) -> web.Response:
+    return web.Response(body=sse(chunks), content_type="text/event-stream")
 
 
-def send_with(handler, endpoint: Endpoint | None = None, **kwargs) -> Reply:
-    endpoint = endpoint or Endpoint(base_url="http://fake/v1", model="m", retry=FAST_RETRY)
+def error_response(status: int, message: str) -> web.Response:
+    return web.json_response({"error": {"message": message, "code": status}}, status=status)
+
+
+def send_with(handler, **endpoint_fields) -> Reply:
+    """Send ITEM to a loopback server whose answers `handler(request)` scripts (a function
+    returning a response, or a coroutine function for streams written piece by piece)."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        answer = handler(request)
+        return await answer if asyncio.iscoroutine(answer) else answer
 
     async def go() -> Reply:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await send(client, endpoint, ITEM, **kwargs)
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", route)
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        fields = {"base_url": f"http://127.0.0.1:{port}/v1", "model": "m", "retry": FAST_RETRY}
+        try:
+            async with aiohttp.ClientSession() as client:
+                return await send(client, Endpoint(**(fields | endpoint_fields)), ITEM,
+                                  token_counter=counter)
+        finally:
+            await runner.cleanup()
 
+    counter = endpoint_fields.pop("token_counter", None)
     return asyncio.run(go())
 
 
@@ -53,14 +77,16 @@ def test_ok_stream_reads_text_usage_and_cached_tokens() -> None:
 
 
 def test_timings_follow_the_stream() -> None:
-    class Slow(httpx.AsyncByteStream):
-        async def __aiter__(self):
-            for chunk in OK_LINES:
-                await asyncio.sleep(0.05)
-                yield sse([chunk]).removesuffix(b"data: [DONE]\n\n")
-            yield b"data: [DONE]\n\n"
+    async def slow(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for chunk in OK_LINES:
+            await asyncio.sleep(0.05)
+            await response.write(sse([chunk]).removesuffix(b"data: [DONE]\n\n"))
+        await response.write(b"data: [DONE]\n\n")
+        return response
 
-    reply = send_with(lambda request: httpx.Response(200, stream=Slow()))
+    reply = send_with(slow)
     assert reply.ttft_s == pytest.approx(0.10, abs=0.04)  # role chunk, then first text
     assert reply.itl_mean_s == pytest.approx(0.05, abs=0.03)
     assert reply.latency_s == pytest.approx(0.20, abs=0.06)
@@ -68,9 +94,8 @@ def test_timings_follow_the_stream() -> None:
 
 
 def test_429_then_200_is_retried() -> None:
-    answers = iter([httpx.Response(429, json={"error": {"message": "slow down"}}),
-                    stream_response()])
-    reply = send_with(lambda request: next(answers))
+    answers = iter([lambda: error_response(429, "slow down"), stream_response])
+    reply = send_with(lambda request: next(answers)())
     assert (reply.status, reply.attempts) == ("ok", 2)
 
 
@@ -79,7 +104,7 @@ def test_500_every_time_gives_up_after_max_attempts() -> None:
 
     def handler(request):
         calls.append(request)
-        return httpx.Response(500, text="engine died")
+        return web.Response(status=500, text="engine died")
 
     reply = send_with(handler)
     assert (reply.status, reply.attempts, len(calls)) == ("http_500", 3, 3)
@@ -94,7 +119,7 @@ def test_404_keeps_the_servers_message_and_is_not_retried() -> None:
 
     def handler(request):
         calls.append(request)
-        return httpx.Response(404, json={"error": {"message": message, "code": 404}})
+        return error_response(404, message)
 
     reply = send_with(handler)
     assert (reply.status, reply.attempts, len(calls)) == ("http_404", 1, 1)
@@ -125,15 +150,16 @@ def test_error_inside_the_stream_is_recorded_not_retried() -> None:
 def test_non_streamed_json_answer_is_read() -> None:
     body = {"choices": [{"message": {"content": "hi"}}],
             "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
-    reply = send_with(lambda request: httpx.Response(200, json=body))
+    reply = send_with(lambda request: web.json_response(body))
     assert (reply.status, reply.text, reply.output_tokens, reply.ttft_s) == ("ok", "hi", 1, None)
 
 
 def test_read_timeout_is_retried_then_recorded() -> None:
-    def handler(request):
-        raise httpx.ReadTimeout("timed out", request=request)
+    async def silent(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        return stream_response()
 
-    reply = send_with(handler)
+    reply = send_with(silent, timeout_s=0.1)
     assert (reply.status, reply.attempts) == ("timeout", 3)
     assert "timeout_s=" in reply.error
 
@@ -170,12 +196,13 @@ def test_retry_after_header_is_honoured_up_to_max_s() -> None:
 
 
 @pytest.mark.parametrize(("error", "expected"), [
-    (httpx.ConnectError("x"), True), (TimeoutError(), True), (ValueError(), False),
+    (aiohttp.ServerDisconnectedError(), True), (aiohttp.ClientPayloadError("cut"), True),
+    (TimeoutError(), True), (ValueError(), False),
 ])
 def test_retryable(error, expected) -> None:
     assert retryable(error) is expected
 
 
 async def _send_real(endpoint: Endpoint) -> Reply:
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         return await send(client, endpoint, ITEM)

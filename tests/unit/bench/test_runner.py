@@ -16,6 +16,7 @@ from llmopt.bench import (
     SynchronousProfile,
     run,
 )
+from llmopt.bench.runner import env_proxy
 from llmopt.errors import ConfigError, ServerError
 from llmopt.pricing import price_for
 
@@ -251,3 +252,13 @@ def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
         asyncio.run(asyncio.sleep(0.3))
         assert len(fake.bodies) == sent < 12  # nothing goes on in the background
     assert len(BenchResult.load(path).records) in (sent - 1, sent)
+
+
+def test_the_environments_proxy_applies_unless_no_proxy_names_the_host(monkeypatch) -> None:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("https://api.example.com/v1/chat/completions") is None
+    monkeypatch.setenv("https_proxy", "http://proxy.corp:3128")
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+    assert env_proxy("https://api.example.com/v1/chat/completions") == "http://proxy.corp:3128"
+    assert env_proxy("http://127.0.0.1:8000/v1/completions") is None
