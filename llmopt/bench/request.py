@@ -7,8 +7,8 @@ TTFT to the first streamed text, inter-token latencies between text chunks, TPOT
 with a client tokenizer (`usage_source="client"`).
 
 The transport is aiohttp, as in vLLM's own benchmark client: at 64 concurrent streams it costs
-a tenth of httpx's CPU per request (`benchmarks/client_overhead.py`), so the client does not
-become the bottleneck it measures.
+a tenth of httpx's CPU per request (`benchmarks/client_vs_vllm.py --server instant`), so the
+client does not become the bottleneck it measures.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def send(client: aiohttp.ClientSession, endpoint: Endpoint, item: Workload
                 traces.append(_Trace())
                 await _attempt(client, endpoint, item, traces[-1])
     except (HttpStatusError, StreamError, aiohttp.ClientError, TimeoutError,
-            json.JSONDecodeError) as exc:
+            ValueError) as exc:  # ValueError: a chunk that is not JSON, or a line too long
         status, error, unreachable = _describe(exc, endpoint)
     latency = time.perf_counter() - start
     trace = traces[-1] if traces else _Trace()
