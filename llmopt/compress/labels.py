@@ -106,7 +106,7 @@ def usage(sample: int = USAGE_SAMPLE, seed: int = USAGE_SEED) -> dict[str, float
     counts: Counter[str] = Counter()
     items = generator.generate(sample, seed=seed)
     for item in items:
-        counts.update(spans_used(Facts(**item.facts)))
+        counts.update(spans_used(Facts.from_dict(item.facts)))
     return {name: counts[name] / len(items) for name in counts}
 
 

@@ -2,6 +2,7 @@
 
     python -m llmopt.demo.build                 # the shipped assets (about 45 min on 2 cores)
     python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
+    python -m llmopt.demo.build --eval-every 500    # also print held-out accuracy as it trains
 
 Both models get the same recipe (TrainConfig) and the same data stream; only the
 architecture differs. Everything is seeded, so a rebuild gives the same weights on the same
@@ -21,7 +22,7 @@ import torch
 from llmopt.demo import assets, evaluate, generator, manual, prompt, tokenizer, train
 
 SPECS = {
-    "small": train.ModelSpec(hidden_size=128, layers=2, heads=4, kv_heads=2,
+    "small": train.ModelSpec(hidden_size=96, layers=2, heads=3, kv_heads=1,
                              intermediate_size=384),
     "large": train.ModelSpec(hidden_size=128, layers=4, heads=4, kv_heads=2,
                              intermediate_size=512),
@@ -40,13 +41,25 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items) -> dict:
+PROGRESS_ITEMS = 100
+"""Held-out requests behind the accuracy printed every `--eval-every` steps."""
+
+
+def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
+                eval_every: int = 0) -> dict:
     started = time.time()
 
-    def log(step: int, loss: float) -> None:
+    def log(step: int, loss: float, model) -> None:
         if step % 50 == 0 or step == cfg.steps - 1:
             print(f"[{name}] step {step}/{cfg.steps} loss {loss:.4f} "
                   f"({time.time() - started:.0f} s)", flush=True)
+        if eval_every and step and step % eval_every == 0:
+            model.eval()
+            some = eval_items[:PROGRESS_ITEMS]
+            accuracy = evaluate.accuracy_by_tier(some, evaluate.generate_answers(model, tok, some))
+            model.train()
+            print(f"[{name}] step {step} held-out accuracy ({len(some)} requests) "
+                  f"{ {k: round(v, 3) for k, v in accuracy.items()} }", flush=True)
 
     model = train.train(SPECS[name], tok, cfg, on_step=log)
     train_s = time.time() - started
@@ -68,12 +81,24 @@ def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items) -
     }
 
 
+def _kept_models(path: Path, manifest: dict) -> dict:
+    """Models an earlier build into the same folder made with this very recipe, data and torch
+    (so `--models small` rebuilds one model and keeps the other); none otherwise."""
+    if not path.is_file():
+        return {}
+    old = json.loads(path.read_text())
+    same = all(old.get(key) == manifest[key] for key in ("recipe", "data", "torch"))
+    return old.get("models", {}) if same else {}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=assets.ASSETS_DIR)
     parser.add_argument("--steps", type=int, default=train.TrainConfig().steps)
     parser.add_argument("--eval-items", type=int, default=600)
     parser.add_argument("--models", nargs="+", default=["large", "small"], choices=list(SPECS))
+    parser.add_argument("--eval-every", type=int, default=0,
+                        help="print held-out accuracy every N steps (0: only at the end)")
     args = parser.parse_args(argv)
     cfg = train.TrainConfig(steps=args.steps)
     tok = build_tokenizer()
@@ -88,8 +113,10 @@ def main(argv: list[str] | None = None) -> None:
         "torch": torch.__version__,
         "models": {},
     }
+    manifest["models"] = _kept_models(args.out / "manifest.json", manifest)
     for name in args.models:
-        manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items)
+        manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items,
+                                               args.eval_every)
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {args.out}")
 

@@ -4,9 +4,11 @@ Each request is the policy manual (shared system prompt) plus one customer ticke
 reference answer has four fields: intent, order_id, action, amount.
 
 - easy tier: cancel / tracking / address_change; every field is stated in the ticket.
-- hard tier: damaged / wrong_item / changed_mind / late_delivery; action and amount follow from
-  several manual rules combined: membership sets the return window, the window and the reason
-  pick the rule, fees are added or subtracted, and a refund above a threshold is escalated.
+- hard tier: damaged / wrong_item / changed_mind / late_delivery; the order holds several items
+  with their prices and the ticket complains about one of them, so the amount needs that item's
+  price found in the list; then several manual rules combine: membership sets the return
+  window, the window and the reason pick the rule, fees are added or subtracted, and a refund
+  above a threshold is escalated.
 """
 
 from __future__ import annotations
@@ -21,17 +23,22 @@ from llmopt.workload import WorkloadItem
 EASY = ("cancel", "tracking", "address_change")
 HARD = ("damaged", "wrong_item", "changed_mind", "late_delivery")
 TIERS = ("easy", "hard")
-ITEMS = ("lamp", "kettle", "jacket", "headphones", "blender", "backpack", "monitor", "chair",
-         "toaster", "sneakers", "desk", "speaker", "camera", "rug", "mixer", "drill")
+ITEMS = ("lamp", "kettle", "jacket", "headset", "blender", "backpack", "monitor", "chair",
+         "toaster", "scarf", "desk", "speaker", "camera", "rug", "mixer", "drill")
+
+
+BASKET = {"easy": (1, 1), "hard": (2, 4)}
+"""How many items an order holds, per tier (inclusive range)."""
 
 
 @dataclass(frozen=True)
 class Facts:
     intent: str
-    order_id: str
+    order_id: str  # six digits
     member: str  # standard | gold
-    item: str
-    price: int
+    items: tuple[str, ...]  # the order's items, as the ticket lists them
+    prices: tuple[int, ...]
+    target: int  # index of the item the ticket is about
     days: int  # days since delivery
     late_days: int
     opened: bool
@@ -40,17 +47,35 @@ class Facts:
     def tier(self) -> str:
         return "easy" if self.intent in EASY else "hard"
 
+    @classmethod
+    def from_dict(cls, facts: dict) -> Facts:
+        """From `WorkloadItem.facts` (lists where the dataclass holds tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in facts.items()})
+
+    def to_dict(self) -> dict:
+        """JSON-shaped (lists, not tuples), so a workload file reads back equal."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @property
+    def item(self) -> str:
+        return self.items[self.target]
+
+    @property
+    def price(self) -> int:
+        return self.prices[self.target]
+
 
 def sample_facts(rng: random.Random, tier: str) -> Facts:
     if tier not in TIERS:
         raise ConfigError(f"unknown tier {tier!r}; valid tiers: {', '.join(TIERS)}")
-    letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(2))
+    count = rng.randint(*BASKET[tier])
     return Facts(
         intent=rng.choice(EASY if tier == "easy" else HARD),
-        order_id=f"{letters}{rng.randrange(10_000):04d}",
+        order_id=f"{rng.randrange(100_000, 1_000_000)}",
         member=rng.choice(("standard", "gold")),
-        item=rng.choice(ITEMS),
-        price=rng.randint(20, 399),
+        items=tuple(rng.sample(ITEMS, count)),
+        prices=tuple(rng.randint(20, 399) for _ in range(count)),
+        target=rng.randrange(count),
         days=rng.randint(1, 90),
         late_days=rng.randint(1, 12),
         opened=rng.random() < 0.5,
@@ -92,12 +117,13 @@ CLOSINGS = ("Thanks.", "Please help.", "What can you do?", "Thank you in advance
 GOLD = ("I am a gold member.", "I have a gold membership.", "As a gold member, I expect help.")
 STANDARD = ("", "", "I shop here often.", "This is my first order.")
 WHAT = {
-    "damaged": ("The {item} in order #{oid} arrived damaged.", "My order #{oid} came broken.",
+    "damaged": ("The {item} in order #{oid} arrived damaged.",
+                "My order #{oid} came with the {item} broken.",
                 "Order #{oid}: the {item} was cracked when I opened the box."),
-    "wrong_item": ("I received the wrong item in order #{oid}.",
+    "wrong_item": ("I received the wrong item in order #{oid}: a {other}, not the {item}.",
                    "Order #{oid} contained a {other} instead of the {item} I ordered.",
                    "You sent me something else than the {item} in order #{oid}."),
-    "changed_mind": ("I changed my mind about order #{oid}.",
+    "changed_mind": ("I changed my mind about the {item} in order #{oid}.",
                      "I no longer want the {item} from order #{oid}.",
                      "Order #{oid}: I would like to return the {item}, I do not need it."),
     "late_delivery": ("Order #{oid} arrived {late} days late.",
@@ -115,19 +141,23 @@ WHAT = {
 DAYS = ("It was delivered {days} days ago.", "I got it {days} days ago.",
         "Delivery was {days} days ago.")
 PRICE = ("It cost ${price}.", "I paid ${price} for it.", "The price was ${price}.")
+BASKET_LIST = ("The order had {list}.", "I bought {list}.", "My order contained {list}.")
+BASKET_ENTRY = ("a {item} (${price})", "a {item} for ${price}", "a {item} at ${price}")
 OPENED = ("I already opened it.", "The box has been opened.", "I unpacked and tried it.")
 SEALED = ("It is still sealed.", "The box is unopened.", "I never opened it.")
 
 
 def render_ticket(f: Facts, rng: random.Random) -> str:
     """One wording of the facts; a different rng gives a paraphrase with the same answer."""
-    other = rng.choice([i for i in ITEMS if i != f.item])
+    other = rng.choice([i for i in ITEMS if i not in f.items])
     fill = {"oid": f.order_id, "item": f.item, "other": other, "price": f.price,
-            "days": f.days, "late": f.late_days}
+            "days": f.days, "late": f.late_days, "list": _basket(f, rng)}
     body = [rng.choice(WHAT[f.intent])]
     if f.intent in ("damaged", "wrong_item", "changed_mind"):
         body.append(rng.choice(DAYS))
-    if f.intent in ("damaged", "wrong_item", "changed_mind", "cancel"):
+    if f.tier == "hard":
+        body.append(rng.choice(BASKET_LIST))
+    elif f.intent == "cancel":
         body.append(rng.choice(PRICE))
     if f.intent == "changed_mind":
         body.append(rng.choice(OPENED if f.opened else SEALED))
@@ -138,9 +168,16 @@ def render_ticket(f: Facts, rng: random.Random) -> str:
     return " ".join(p for p in parts if p).format(**fill)
 
 
+def _basket(f: Facts, rng: random.Random) -> str:
+    """"a lamp ($45), a kettle for $120 and a rug at $60": every item with its price."""
+    entry = rng.choice(BASKET_ENTRY)
+    entries = [entry.format(item=i, price=p) for i, p in zip(f.items, f.prices, strict=True)]
+    return ", ".join(entries[:-1]) + " and " + entries[-1] if len(entries) > 1 else entries[0]
+
+
 def make_item(f: Facts, rng: random.Random, item_id: str) -> WorkloadItem:
     return WorkloadItem(id=item_id, system=m.MANUAL, user=render_ticket(f, rng),
-                        reference=resolve(f), tier=f.tier, group=f.order_id, facts=asdict(f))
+                        reference=resolve(f), tier=f.tier, group=f.order_id, facts=f.to_dict())
 
 
 def generate(n: int, seed: int = 0, hard_share: float = 0.5) -> list[WorkloadItem]:
@@ -161,6 +198,6 @@ def paraphrases(item: WorkloadItem, n: int, seed: int = 0) -> list[WorkloadItem]
     """`n` rewordings of `item` with the same facts and reference (for response-cache tests)."""
     if not item.facts:
         raise ConfigError(f"item {item.id} has no generator facts to paraphrase")
-    facts = Facts(**item.facts)
+    facts = Facts.from_dict(item.facts)
     rng = random.Random(f"llmopt-paraphrase-{item.id}-{seed}")
     return [make_item(facts, rng, f"{item.id}-p{k}") for k in range(n)]

@@ -42,6 +42,7 @@ amount the refund would have been.
 8. Cancel: action cancel, amount is the price. Tracking: action send_tracking, amount 0. \
 Address change: action update_address, amount 0.
 
-Amounts are whole dollars without a currency sign. Order ids are two capital letters followed \
-by four digits, written after a # in tickets; the answer leaves out the #. Never invent an \
+When an order holds several items, the rules apply to the one item the ticket is about, at \
+that item's price. Amounts are whole dollars without a currency sign. Order ids are six digits, \
+written after a # in tickets; the answer leaves out the #. Never invent an \
 order id; copy it from the ticket. Be polite, but the answer is only the JSON object."""

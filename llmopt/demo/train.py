@@ -4,6 +4,14 @@ Every training request starts with the same manual, so each step runs the manual
 its keys and values across the batch, and runs only the tickets and answers per example
 (4-5x less work than full sequences). The loss covers the answer tokens only. A share of the
 steps use a manual with words dropped at random, so the models tolerate compressed prompts.
+
+The first `short_context_steps` steps leave the manual out (a curriculum). With the 480-token
+manual in front from the start, a fresh model sits on a plateau for hundreds of steps before it
+learns to copy from the ticket, and learns the hard tier far more slowly (2-layer, hidden 128,
+3,000 steps: 42% hard with 500 steps without the manual, 71% with 2,000); the rules are
+constant, so they can be learnt on tickets alone, and the last steps with the manual teach the
+model to read past it. (A manual growing gradually instead was worse for the narrow models;
+hidden 64 never learnt to read past the manual either way.) Measured; see the issue notes.
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    steps: int = 2500
+    steps: int = 4000
     batch_size: int = 32
     lr: float = 1e-3
     warmup_steps: int = 100
@@ -54,6 +62,9 @@ class TrainConfig(BaseModel):
     hard_share: float = 0.6
     manual_dropout_share: float = 0.2
     """Share of steps whose manual has 0-60% of its words dropped."""
+    short_context_steps: int = 3000
+    """Leading steps trained on tickets with an empty manual (see the module docstring); the
+    remaining steps see the manual."""
     seed: int = 0
     threads: int = 2
 
@@ -63,16 +74,22 @@ def make_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerFast, seed: int) -
     return LlamaForCausalLM(spec.llama_config(tokenizer)).to(torch.float32)
 
 
-def _manual_for_step(rng: random.Random, cfg: TrainConfig) -> str:
+def _manual_for_step(rng: random.Random, cfg: TrainConfig, step: int) -> str:
+    if step < cfg.short_context_steps:
+        return ""
     if rng.random() >= cfg.manual_dropout_share:
         return manual.MANUAL
-    rate = rng.uniform(0.0, 0.6)
+    return _drop_words(rng, rng.uniform(0.0, 0.6))
+
+
+def _drop_words(rng: random.Random, rate: float) -> str:
+    """The manual with a share `rate` of its words dropped at random."""
     return " ".join(w for w in manual.MANUAL.split(" ") if rng.random() >= rate)
 
 
-def make_batch(tokenizer, rng: random.Random, cfg: TrainConfig):
+def make_batch(tokenizer, rng: random.Random, cfg: TrainConfig, step: int = 0):
     """(prefix ids [1, P], input ids [B, T], labels [B, T]) for one step."""
-    system = _manual_for_step(rng, cfg)
+    system = _manual_for_step(rng, cfg, step)
     prefix_text = prompt.prefix(system)
     prefix = tokenizer(prefix_text)["input_ids"]
     rows, labels = [], []
@@ -111,8 +128,10 @@ def train(
     spec: ModelSpec,
     tokenizer: PreTrainedTokenizerFast,
     cfg: TrainConfig,
-    on_step: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, float, LlamaForCausalLM], None] | None = None,
 ) -> LlamaForCausalLM:
+    """Train a fresh model; `on_step(step, loss, model)` after every step (the model in train
+    mode: a callback that evaluates it switches to eval mode and back)."""
     torch.set_num_threads(cfg.threads)
     model = make_model(spec, tokenizer, cfg.seed)
     rng = random.Random(f"llmopt-train-{cfg.seed}")
@@ -121,14 +140,14 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_scale(s, cfg))
     model.train()
     for step in range(cfg.steps):
-        loss = loss_on_batch(model, *make_batch(tokenizer, rng, cfg))
+        loss = loss_on_batch(model, *make_batch(tokenizer, rng, cfg, step))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
         if on_step:
-            on_step(step, loss.item())
+            on_step(step, loss.item(), model)
     model.eval()
     return model
 

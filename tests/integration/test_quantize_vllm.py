@@ -71,9 +71,9 @@ def test_w4a16_refusal_on_avx2_still_matches_what_vllm_does(tmp_path: Path):
         pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
     assert unsupported_reason(GptqW4A16(), "vllm-cpu") is not None
     Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml").prepare()
-    gptq = quantize(assets.model_dir("small"), GptqW4A16(), tmp_path / "gptq",
+    gptq = quantize(assets.model_dir("large"), GptqW4A16(), tmp_path / "gptq",
                     Calibration(samples=4, max_seq_length=512))
-    config = ServeConfig(model=str(gptq.path), served_model_name="small-gptq", max_model_len=1024,
+    config = ServeConfig(model=str(gptq.path), served_model_name="large-gptq", max_model_len=1024,
                          extra_args=["-O0"])
     run, result = served.measure(VllmServer(config), "gptq_w4a16", generator.generate(4),
                                  bench=ConcurrentProfile(concurrency=1, max_requests=4),

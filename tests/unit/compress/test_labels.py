@@ -9,8 +9,8 @@ from llmopt.errors import AssetError
 
 
 def facts(**changes) -> Facts:
-    base = dict(intent="damaged", order_id="AB1234", member="standard", item="lamp",
-                price=100, days=10, late_days=3, opened=False)
+    base = dict(intent="damaged", order_id="482913", member="standard", items=("lamp",),
+                prices=(100,), target=0, days=10, late_days=3, opened=False)
     return Facts(**(base | changes))
 
 
@@ -35,7 +35,7 @@ def test_the_rule_used_agrees_with_every_reference_answer():
                "rule6": {"store_credit", "deny"}, "rule8:cancel": {"cancel"},
                "rule8:tracking": {"send_tracking"}, "rule8:address": {"update_address"}}
     for item in generator.generate(300, seed=5):
-        used = labels.spans_used(Facts(**item.facts))
+        used = labels.spans_used(Facts.from_dict(item.facts))
         rules = [r for r in actions if r in used]
         assert len(rules) == 1 and item.reference["action"] in actions[rules[0]], item.id
 
@@ -52,10 +52,10 @@ def test_manual_labels():
 
 
 def test_ticket_labels_drop_greetings_and_keep_facts():
-    words = labels.ticket_words("Hi, Order #AB1234 arrived 8 days late. I shop here often. "
+    words = labels.ticket_words("Hi, Order #482913 arrived 8 days late. I shop here often. "
                                 "I paid $45 for it. Thanks.")
     kept = [w.text for w in words if labels.binary(w.label)]
-    assert kept == ["Order", "#AB1234", "arrived", "8", "days", "late.", "paid", "$45"]
+    assert kept == ["Order", "#482913", "arrived", "8", "days", "late.", "paid", "$45"]
 
 
 def test_drop_words_keeps_offsets_right():

@@ -22,15 +22,22 @@ def test_total_weights_at_most_60_mb(manifest):
     assert sum(m["bytes"] for m in manifest["models"].values()) <= 60 * MB
 
 
-@pytest.mark.xfail(strict=True, reason="issue 2 targets not met yet: `large` fails to copy the "
-                   "letters of order ids (see the manifest's accuracy); strict, so it flips to a "
-                   "failure the day the shipped models meet them and this mark must go")
+@pytest.mark.xfail(strict=True, reason="issue 2 targets not met: at this training budget every "
+                   "size tried (2-4 layers, hidden 96-256) plateaus at 60-70% on the hard tier "
+                   "(see the issue notes); strict, so it flips to a failure the day the shipped "
+                   "models meet them and this mark must go")
 def test_measured_accuracy_meets_the_targets(manifest):
     large = manifest["models"]["large"]["accuracy_in_process"]
     small = manifest["models"]["small"]["accuracy_in_process"]
     assert large["easy"] >= 0.95 and large["hard"] >= 0.85
     assert small["easy"] >= 0.80
     assert large["hard"] - small["hard"] >= 0.25
+
+
+def test_both_models_meet_the_easy_tier_targets(manifest):
+    large = manifest["models"]["large"]["accuracy_in_process"]
+    small = manifest["models"]["small"]["accuracy_in_process"]
+    assert large["easy"] >= 0.95 and small["easy"] >= 0.80
 
 
 def test_manifest_records_accuracy_for_both_tiers(manifest):

@@ -20,3 +20,15 @@ def test_two_builds_with_one_seed_give_identical_weights(tmp_path):
     assert a["files"] == b["files"]
     assert a["parameters"] == b["parameters"] > 100_000
     assert set(a["accuracy_in_process"]) == {"all", "easy", "hard"}
+
+
+@pytest.mark.slow
+def test_rebuilding_one_model_keeps_the_other_of_the_same_recipe(tmp_path):
+    small = build(tmp_path)
+    cmd = [sys.executable, "-m", "llmopt.demo.build", "--steps", "3", "--eval-items", "4",
+           "--models", "large", "--out", str(tmp_path)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    models = json.loads((tmp_path / "manifest.json").read_text())["models"]
+    assert set(models) == {"small", "large"} and models["small"] == small
+    build(tmp_path, steps=4)  # another recipe: the large model of 3 steps is not kept
+    assert set(json.loads((tmp_path / "manifest.json").read_text())["models"]) == {"small"}

@@ -5,9 +5,10 @@ from llmopt.demo.generator import Facts, resolve
 from llmopt.errors import ConfigError
 
 
-def facts(**kw) -> Facts:
-    base = dict(intent="damaged", order_id="AB1234", member="standard", item="lamp", price=100,
-                days=10, late_days=3, opened=False)
+def facts(price: int = 100, **kw) -> Facts:
+    """A two-item order whose second item (at `price`) the ticket is about."""
+    base = dict(intent="damaged", order_id="482913", member="standard", items=("kettle", "lamp"),
+                prices=(57, price), target=1, days=10, late_days=3, opened=False)
     return Facts(**(base | kw))
 
 
@@ -35,6 +36,23 @@ def test_easy_tickets_state_every_field():
         ref = item.reference
         assert ref["order_id"] in item.user
         assert ref["amount"] == 0 or f"${ref['amount']}" in item.user
+
+
+def test_hard_tickets_list_the_order_and_name_the_item_they_are_about():
+    for item in generator.generate(200, hard_share=1.0):
+        f = item.facts
+        assert 2 <= len(f["items"]) <= 4 and len(set(f["items"])) == len(f["items"])
+        for name, price in zip(f["items"], f["prices"], strict=True):
+            assert f"{name} (${price})" in item.user or f"{name} for ${price}" in item.user \
+                or f"{name} at ${price}" in item.user
+        if f["intent"] != "late_delivery":  # the whole parcel was late: no one item
+            assert f"the {f['items'][f['target']]}" in item.user.lower()
+        assert f"#{f['order_id']}" in item.user and len(f["order_id"]) == 6
+
+
+def test_the_amount_uses_the_price_of_the_item_the_ticket_is_about():
+    assert resolve(facts(price=100))["amount"] == 108
+    assert resolve(facts(price=100, target=0))["amount"] == 57 + 8
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from llmopt.demo import generator, grader
 from llmopt.errors import GradeError
 
-REF = {"intent": "damaged", "order_id": "AB1234", "action": "refund", "amount": 108}
+REF = {"intent": "damaged", "order_id": "482913", "action": "refund", "amount": 108}
 
 
 def test_exact_match_per_field():

@@ -12,7 +12,7 @@ from llmopt.demo import assets
 
 @pytest.fixture
 def demo_model() -> Path:
-    return assets.model_dir("small")
+    return assets.model_dir("large")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from llmopt.quantize import source
 def test_the_demo_model_is_a_causal_lm(demo_model):
     config = source.causal_lm_config(source.resolve(demo_model))
     assert config["architectures"] == ["LlamaForCausalLM"]
-    assert source.layer_widths(config) == {"hidden_size": 128, "intermediate_size": 384}
+    assert source.layer_widths(config) == {"hidden_size": 128, "intermediate_size": 512}
 
 
 def test_an_encoder_is_not_a_causal_lm(folder_with):

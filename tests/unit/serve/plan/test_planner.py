@@ -130,7 +130,7 @@ def test_cpu_capacity_of_the_demo_models() -> None:
     fp8 = cpu_capacity("demo:large", "fp8", kv_space_gib=1, context_tokens=1024)
     assert (auto.kv_tokens, fp8.kv_tokens) == (1_048_576, 2_097_152)
     assert auto.max_concurrency == 1024 and auto.kv_bytes_per_token == 1024
-    assert cpu_capacity("demo:small", "auto", 2).kv_tokens == 2 * 2_097_152
+    assert cpu_capacity("demo:small", "auto", 2).kv_tokens == 8_388_608  # 256 bytes a token
     assert auto.servable and auto.problems == []
     no_avx512 = cpu_capacity("demo:large", "fp8", cpu_flags={"avx2"})
     assert not no_avx512.servable and "AVX-512" in no_avx512.problems[0].message
