@@ -81,8 +81,14 @@ def test_accuracy_and_cost(result: BenchResult) -> None:
     assert (summary["cost_usd"] > 0).all() and (summary["usd_per_million_tokens"] > 0).all()
 
 
-def test_server_ttft_is_close_to_the_clients(result: BenchResult) -> None:
+def test_server_ttft_agrees_with_the_clients_where_nothing_queues(result: BenchResult) -> None:
+    """One request at a time, the server's TTFT histogram and the client agree. Under load the
+    client also waits in the server's front end (HTTP, tokenization, detokenization) outside the
+    engine's clock: near saturation (the sweep's top rate) its answers arrive in bursts. There
+    the server's mean can only be below the client's."""
     frame = result.frame()
     for stage in result.summary().itertuples():
         client = frame.loc[frame["stage"] == stage.stage, "ttft_s"].mean()  # warmup included
-        assert 0.2 < stage.server_ttft_s_mean / client < 5.0, (stage.stage, client)
+        assert stage.server_ttft_s_mean <= 1.1 * client, (stage.stage, client)
+        if stage.kind == "synchronous":
+            assert 0.7 < stage.server_ttft_s_mean / client < 1.3, (stage.stage, client)

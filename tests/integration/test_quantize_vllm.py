@@ -84,8 +84,8 @@ def test_w4a16_refusal_on_avx2_still_matches_what_vllm_does(tmp_path: Path):
 
 def test_bitsandbytes_nf4_in_process_takes_less_memory():
     items = generator.generate(4)
-    plain = bnb.evaluate(assets.model_dir("small"), None, items, batch_size=4)
-    nf4 = bnb.evaluate(assets.model_dir("small"), "bnb_nf4", items, batch_size=4)
+    plain = bnb.evaluate(assets.model_dir("large"), None, items, batch_size=4)
+    nf4 = bnb.evaluate(assets.model_dir("large"), "bnb_nf4", items, batch_size=4)
     assert nf4.memory_bytes < plain.memory_bytes
     assert nf4.answer_tokens > 0 and plain.answer_tokens > 0
     assert 0 <= nf4.accuracy_by_tier["all"] <= 1
