@@ -32,7 +32,8 @@ KINDS = ("llmlingua", "longllmlingua", "llmlingua2")
 DEFAULT_RATE = 0.5
 DEFAULT_FORCE = (r"#\d{6}\b", r"(?<=[ (])\$?\d+\b")
 """Order ids (`#482913`) and amounts or counts after a space or a parenthesis (`$45`, `30`,
-`($120)`): what the demo's answers copy or compute with. A number opening a line (a list's `1.`) is not forced."""
+`($120)`): what the demo's answers copy or compute with. A number opening a line (a list's
+`1.`) is not forced."""
 PUBLISHED_LLMLINGUA2 = "microsoft/llmlingua-2-xlm-roberta-large-meetingbank"
 """The classifier LLMLingua-2's authors published; used on the gpu profile."""
 DEMO_CLASSIFIER = ASSETS_DIR / "llmlingua2" / "demo-bert-base-multilingual-cased"

@@ -72,6 +72,8 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     clock = time.monotonic()
     loaded = AutoModelForCausalLM.from_pretrained(folder, device_map=device, **options)
     load_s = time.monotonic() - clock
+    if recipe is not None and recipe.scheme == "bnb_nf4" and device == "cpu":
+        _check_cpu_packing(loaded)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     with _logged_once("bitsandbytes.autograd._functions", "MatMul8bitLt: inputs will be cast"):
         generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
@@ -153,6 +155,26 @@ def _logged_once(logger: str, prefix: str) -> Iterator[None]:
         yield
     finally:
         logging.getLogger(logger).removeFilter(once)
+
+
+def _check_cpu_packing(model: Any) -> None:
+    """On CPUs with AVX512-BF16, bitsandbytes repacks NF4 weights for its CPU kernel at the
+    first forward call, which needs out_features divisible by 32 and in_features by the
+    quantization block size; elsewhere it fails deep inside with a reshape error."""
+    import bitsandbytes
+    from bitsandbytes.functional import has_avx512bf16
+
+    if not has_avx512bf16():
+        return
+    for name, layer in model.named_modules():
+        if isinstance(layer, bitsandbytes.nn.Linear4bit):
+            block = layer.weight.quant_state.blocksize
+            if layer.out_features % 32 or layer.in_features % block:
+                raise ConfigError(
+                    f"bnb_nf4 cannot run {name} ({layer.in_features} -> {layer.out_features}) "
+                    f"on this CPU: bitsandbytes' AVX512-BF16 kernel needs out_features divisible "
+                    f"by 32 and in_features by the block size {block}; use bnb_int8, a model "
+                    "with such widths, or a GPU")
 
 
 def _answer_tokens(new: Any, eos_id: int | None) -> int:

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from llmopt.demo import generator
+from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError
 from llmopt.quantize import bnb
 from llmopt.report.decision import COLUMNS
@@ -27,6 +27,20 @@ def test_not_a_causal_lm(folder_with):
     folder = folder_with({"architectures": ["WhisperForConditionalGeneration"]})
     with pytest.raises(ConfigError, match="not a causal LM"):
         bnb.evaluate(folder, None, generator.generate(2))
+
+
+def _avx512bf16() -> bool:
+    from bitsandbytes.functional import has_avx512bf16
+
+    return has_avx512bf16()
+
+
+@pytest.mark.skipif(not _avx512bf16(), reason="bitsandbytes repacks NF4 only on AVX512-BF16 CPUs")
+def test_nf4_widths_this_cpu_cannot_pack():
+    small = assets.model_dir("small")  # hidden 96: not a multiple of the 64-wide NF4 blocks
+    with pytest.raises(ConfigError, match=r"bnb_nf4 cannot run model\.layers\.0\.self_attn\.q_proj "
+                                          r"\(96 -> 96\) on this CPU.*divisible by 32"):
+        bnb.evaluate(small, "bnb_nf4", generator.generate(2))
 
 
 class Rows:
