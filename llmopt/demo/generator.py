@@ -14,7 +14,7 @@ reference answer has four fields: intent, order_id, action, amount.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from llmopt.demo import manual as m
 from llmopt.errors import ConfigError
@@ -88,6 +88,13 @@ def resolve(f: Facts) -> dict[str, str | int]:
     if action == "refund" and amount > m.ESCALATE_ABOVE:
         action = "escalate"
     return {"intent": f.intent, "order_id": f.order_id, "action": action, "amount": amount}
+
+
+def needs_item_price(f: Facts) -> bool:
+    """True when the answer depends on which item of the order the ticket is about: another
+    item of the same order would change it (the two-hop lookup of the hard tier)."""
+    answer = resolve(f)
+    return any(resolve(replace(f, target=t)) != answer for t in range(len(f.items)))
 
 
 def _action_amount(f: Facts) -> tuple[str, int]:
