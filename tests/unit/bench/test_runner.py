@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 
@@ -240,14 +241,21 @@ def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
         return run(endpoint_for(fake), items, SynchronousProfile(max_requests=12),
                    results_path=path, progress=False)
 
+    def interrupt_once_a_request_is_out() -> None:  # mid-run however loaded the machine is
+        while not fake.bodies:
+            time.sleep(0.01)
+        _thread.interrupt_main()
+
     with FakeServer(answering(items, piece_delay_s=0.2)) as fake:
-        timer = threading.Timer(0.3, _thread.interrupt_main)
+        timer = threading.Thread(target=interrupt_once_a_request_is_out)
         timer.start()
         loop = asyncio.new_event_loop()  # like a kernel's loop: no SIGINT handler of its own
-        with pytest.raises(KeyboardInterrupt):
-            loop.run_until_complete(notebook_cell())
-        loop.close()
-        timer.join()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                loop.run_until_complete(notebook_cell())
+        finally:  # a failure here must not leak the loop into the next test
+            loop.close()
+            timer.join()
         sent = len(fake.bodies)
         asyncio.run(asyncio.sleep(0.3))
         assert len(fake.bodies) == sent < 12  # nothing goes on in the background
