@@ -8,6 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: env pilot test test-fast lint demo-build clean
 
 env:
+	@.ci/debs
 	@.ci/venv main requirements/main.txt .venv
 	@.ci/venv vllm requirements/vllm.txt .venv-vllm
 	@$(PY) -c "import llmopt, llmopt.widgets, pathlib, sys; sys.exit(pathlib.Path(llmopt.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null \
