@@ -46,7 +46,9 @@ def test_parameter_defaults_are_the_demo_profile(nb):
     defaults = {t.id: ast.literal_eval(s.value) for s in tree.body if isinstance(s, ast.Assign)
                 for t in s.targets}
     demo = yaml.safe_load((PROFILES / "demo.yaml").read_text())
-    assert defaults == demo
+    # Every profile key with the demo profile's value; a notebook may add knobs of its own
+    # (not profile keys: the pilot leaves them at these defaults).
+    assert {k: defaults.get(k) for k in demo} == demo
 
 
 @pytest.mark.notebook
