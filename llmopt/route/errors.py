@@ -1,0 +1,96 @@
+"""How the router sorts a failed call, and what it does about each kind.
+
+    ErrorClass          retried (same model)  falls back   cools down
+    rate_limit          yes (backoff)         yes          yes
+    timeout             yes (backoff)         yes          no
+    server_error (5xx)  yes (backoff)         yes          yes
+    connection          no                    yes          yes
+    context_window      no                    yes          no   (a longer context may fit)
+    content_filter      no                    yes          no
+    stream_broken       no                    yes          yes  (broke after first tokens)
+    other               no                    no: raised   no
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from llmopt.errors import LlmoptError
+
+
+class ErrorClass(StrEnum):
+    rate_limit = "rate_limit"
+    timeout = "timeout"
+    server_error = "server_error"
+    connection = "connection"
+    context_window = "context_window"
+    content_filter = "content_filter"
+    stream_broken = "stream_broken"
+    other = "other"
+
+
+RETRIED = {ErrorClass.rate_limit, ErrorClass.timeout, ErrorClass.server_error}
+COOLED = {ErrorClass.rate_limit, ErrorClass.server_error, ErrorClass.connection,
+          ErrorClass.stream_broken}
+FALLS_BACK = set(ErrorClass) - {ErrorClass.other}
+
+_CONTEXT_WORDS = ("context length", "context_length", "maximum context", "context window",
+                  "too many tokens", "prompt is too long", "max_model_len")
+_FILTER_WORDS = ("content_filter", "content filter", "content management policy")
+
+
+class RouteError(LlmoptError):
+    """Base of the router's own errors."""
+
+
+class AllTiersFailed(RouteError):
+    """Every model in the fallback list failed; `attempts` holds each try."""
+
+    def __init__(self, message: str, attempts: list) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class ContentFiltered(RouteError):
+    """A model stopped its answer with finish_reason `content_filter`."""
+
+
+class StreamBroken(RouteError):
+    """A stream failed after its first tokens; the router discards the partial answer."""
+
+
+def classify(exc: BaseException) -> ErrorClass:
+    """The class of a failed call: by the status code and type the OpenAI/httpx clients raise."""
+    if isinstance(exc, StreamBroken):
+        return ErrorClass.stream_broken
+    if isinstance(exc, ContentFiltered):
+        return ErrorClass.content_filter
+    text = str(exc).lower()
+    status = _status(exc)
+    if status == 429:
+        return ErrorClass.rate_limit
+    if status is not None and status >= 500:
+        return ErrorClass.server_error
+    if status in (400, 413, 422) and any(w in text for w in _CONTEXT_WORDS):
+        return ErrorClass.context_window
+    if any(w in text for w in _FILTER_WORDS):
+        return ErrorClass.content_filter
+    return _by_type(exc)
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _by_type(exc: BaseException) -> ErrorClass:
+    names = {t.__name__ for t in type(exc).__mro__}
+    if names & {"APITimeoutError", "TimeoutException", "TimeoutError", "ReadTimeout"}:
+        return ErrorClass.timeout
+    if names & {"APIConnectionError", "ConnectError", "ConnectionError", "RemoteProtocolError",
+                "ReadError"}:
+        return ErrorClass.connection
+    return ErrorClass.other

@@ -1,0 +1,421 @@
+"""`RouterChatModel`: a LangChain chat model that routes each call among ordered tiers.
+
+Tiers run cheap to strong. A scorer's number picks the tier (score >= thresholds[i] -> tier
+i + 1), or a cascade answers with the cheapest tier and escalates while a check fails. Each
+call then runs the fallback order (routed tier first, then the task type's ranked list, models
+in cooldown skipped), retrying with backoff where the error class allows, under an optional
+hard budget. Every attempt is kept in `attempts` with its cost.
+
+Streams: `stream_mode="whole"` (default) holds each attempt's chunks until its stream ends and
+only then passes them on, so a stream that breaks after its first tokens falls back and the
+caller sees one answer, never a spliced one; `"live"` passes chunks on as they come and falls
+back only before the first one (a break after it raises StreamBroken).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, Literal
+
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManager,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
+from tenacity import AsyncRetrying, Retrying
+
+from llmopt.errors import ConfigError
+from llmopt.route.budget import Budget, Reservation, worst_case_usd
+from llmopt.route.errors import (
+    FALLS_BACK,
+    AllTiersFailed,
+    ContentFiltered,
+    ErrorClass,
+    StreamBroken,
+    classify,
+)
+from llmopt.route.fallback import DEFAULT_TASK, Attempt, Cooldown, FallbackPolicy
+from llmopt.route.scorers.base import Scorer
+from llmopt.route.scorers.cascade import Cascade
+from llmopt.route.tier import Tier
+
+PRICED_AS = "llmopt_priced_as"
+"""Metadata key of a tier's calls: the name llmopt.pricing prices them as."""
+ROUTER_PROVIDER = "llmopt-router"
+"""`ls_provider` of the router's own runs (the spend callback prices the tiers' runs only)."""
+
+
+class RouterChatModel(BaseChatModel):
+    """Routes each call to one of `tiers` (cheap first), with fallback, cooldown and budget."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tiers: list[Tier] = Field(min_length=1)
+    scorer: Scorer | None = None
+    thresholds: list[float] = Field(default_factory=list)
+    """Ascending, one fewer than tiers; score >= thresholds[i] routes to tier i + 1."""
+    cascade: Cascade | None = None
+    policy: FallbackPolicy = Field(default_factory=FallbackPolicy)
+    budget: Budget | None = None
+    stream_mode: Literal["whole", "live"] = "whole"
+
+    _attempts: list[Attempt] = PrivateAttr(default_factory=list)
+    _cooldown: Cooldown | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @model_validator(mode="after")
+    def _check(self) -> RouterChatModel:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"tier names must be unique, got {names}")
+        if self.scorer is not None and len(self.thresholds) != len(self.tiers) - 1:
+            raise ConfigError(f"{len(self.tiers)} tiers need {len(self.tiers) - 1} thresholds, "
+                              f"got {self.thresholds}")
+        if self.thresholds != sorted(self.thresholds):
+            raise ConfigError(f"thresholds must ascend, got {self.thresholds}")
+        for task in self.policy.chains:
+            self.policy.order(self.policy.chains[task][0], names, task)
+        self._cooldown = Cooldown(self.policy.cooldown_s)
+        return self
+
+    # --- LangChain plumbing ----------------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return ROUTER_PROVIDER
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"tiers": [t.name for t in self.tiers], "thresholds": self.thresholds,
+                "scorer": self.scorer.kind if self.scorer else None,
+                "cascade": self.cascade is not None, "stream_mode": self.stream_mode}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        return LangSmithParams(ls_provider=ROUTER_PROVIDER, ls_model_name="router",
+                               ls_model_type="chat")
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """Every attempt so far, in the order they ended."""
+        with self._lock:
+            return list(self._attempts)
+
+    @property
+    def cooldown(self) -> Cooldown:
+        assert self._cooldown is not None  # set by the validator
+        return self._cooldown
+
+    def tier(self, name: str) -> Tier:
+        for t in self.tiers:
+            if t.name == name:
+                return t
+        raise ConfigError(f"unknown tier {name!r}; tiers: {[t.name for t in self.tiers]}")
+
+    # --- routing ---------------------------------------------------------------------------
+
+    def route(self, messages: Sequence[BaseMessage]) -> int:
+        """Index of the tier the scorer picks (0, the cheapest, without a scorer)."""
+        if self.scorer is None:
+            return 0
+        score = self.scorer.score(messages)
+        return sum(score >= t for t in self.thresholds)
+
+    def _order(self, index: int, run_manager: Any) -> tuple[list[Tier], str]:
+        metadata = getattr(run_manager, "metadata", None) or {}
+        task = str(metadata.get("task_type", DEFAULT_TASK))
+        names = self.policy.order(self.tiers[index].name, [t.name for t in self.tiers], task)
+        return [self.tier(n) for n in self.cooldown.available(names)], task
+
+    # --- generate --------------------------------------------------------------------------
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None,
+                  **kwargs: Any) -> ChatResult:
+        index = self.route(messages)
+        while True:
+            message, tier = self._fallback(index, messages, stop, run_manager, kwargs)
+            why = self._escalation(message, index)
+            if why is None:
+                return _result(message, tier)
+            index += 1
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                         **kwargs: Any) -> ChatResult:
+        index = self.route(messages)
+        while True:
+            message, tier = await self._afallback(index, messages, stop, run_manager, kwargs)
+            if self._escalation(message, index) is None:
+                return _result(message, tier)
+            index += 1
+
+    def _escalation(self, message: AIMessage, index: int) -> str | None:
+        if self.cascade is None or index >= len(self.tiers) - 1:
+            return None
+        return self.cascade.escalation_reason(message)
+
+    def _fallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
+                  run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
+        order, task = self._order(index, run_manager)
+        errors = []
+        for tier in order:
+            try:
+                for attempt in Retrying(**self.policy.retrying_kwargs()):
+                    with attempt:
+                        return self._once(tier, task, messages, stop, run_manager, kwargs), tier
+            except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
+                errors.append(self._failed(tier, exc))
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
+    async def _afallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
+                         run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
+        order, task = self._order(index, run_manager)
+        errors = []
+        for tier in order:
+            try:
+                async for attempt in AsyncRetrying(**self.policy.retrying_kwargs()):
+                    with attempt:
+                        message = await self._aonce(tier, task, messages, stop, run_manager,
+                                                    kwargs)
+                        return message, tier
+            except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
+                errors.append(self._failed(tier, exc))
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
+    def _failed(self, tier: Tier, exc: Exception) -> str:
+        error = classify(exc)
+        if error not in FALLS_BACK:
+            raise exc
+        self.cooldown.note(tier.name, error)
+        return f"{tier.name}: {error.value}"
+
+    def _once(self, tier: Tier, task: str, messages: list[BaseMessage], stop: list[str] | None,
+              run_manager: Any, kwargs: dict) -> AIMessage:
+        call = _Call(self, tier, task, messages)
+        try:
+            message = tier.model.invoke(messages, stop=stop, config=_child(run_manager, tier),
+                                        **tier.call_kwargs(kwargs))
+            return call.done(_checked(message))
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+
+    async def _aonce(self, tier: Tier, task: str, messages: list[BaseMessage],
+                     stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
+        call = _Call(self, tier, task, messages)
+        try:
+            message = await tier.model.ainvoke(messages, stop=stop,
+                                               config=_child(run_manager, tier),
+                                               **tier.call_kwargs(kwargs))
+            return call.done(_checked(message))
+        except BaseException as exc:
+            call.fail(exc)
+            raise
+
+    def _record(self, attempt: Attempt) -> None:
+        with self._lock:
+            self._attempts.append(attempt)
+
+    # --- stream ----------------------------------------------------------------------------
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        index = self.route(messages)
+        if self.cascade is not None:  # a cascade must see the whole cheap answer first
+            result = self._generate(messages, stop, run_manager, **kwargs)
+            yield _as_chunk(result.generations[0].message, run_manager)
+            return
+        order, task = self._order(index, run_manager)
+        errors = []
+        for tier in order:
+            call = _Call(self, tier, task, messages)
+            chunks: list[AIMessageChunk] = []
+            try:
+                for chunk in tier.model.stream(messages, stop=stop,
+                                               config=_child(run_manager, tier),
+                                               **tier.call_kwargs(kwargs)):
+                    chunks.append(_checked_chunk(chunk))
+                    if self.stream_mode == "live":
+                        yield _as_chunk(chunk, run_manager, tier)
+            except Exception as exc:  # noqa: BLE001 - sorted by classify below
+                failure = StreamBroken(f"{tier.name}: {exc}") if chunks else exc
+                call.fail(failure, streamed=len(chunks))
+                if chunks and self.stream_mode == "live":
+                    raise failure from exc
+                errors.append(self._failed(tier, failure))
+                continue
+            call.done(_joined(chunks))
+            if self.stream_mode == "whole":
+                for chunk in chunks:
+                    yield _as_chunk(chunk, run_manager, tier)
+            return
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        index = self.route(messages)
+        if self.cascade is not None:
+            result = await self._agenerate(messages, stop, run_manager, **kwargs)
+            yield await _aas_chunk(result.generations[0].message, run_manager)
+            return
+        order, task = self._order(index, run_manager)
+        errors = []
+        for tier in order:
+            call = _Call(self, tier, task, messages)
+            chunks: list[AIMessageChunk] = []
+            try:
+                async for chunk in tier.model.astream(messages, stop=stop,
+                                                      config=_child(run_manager, tier),
+                                                      **tier.call_kwargs(kwargs)):
+                    chunks.append(_checked_chunk(chunk))
+                    if self.stream_mode == "live":
+                        yield await _aas_chunk(chunk, run_manager, tier)
+            except Exception as exc:  # noqa: BLE001 - sorted by classify below
+                failure = StreamBroken(f"{tier.name}: {exc}") if chunks else exc
+                call.fail(failure, streamed=len(chunks))
+                if chunks and self.stream_mode == "live":
+                    raise failure from exc
+                errors.append(self._failed(tier, failure))
+                continue
+            call.done(_joined(chunks))
+            if self.stream_mode == "whole":
+                for chunk in chunks:
+                    yield await _aas_chunk(chunk, run_manager, tier)
+            return
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
+
+class _Call:
+    """One attempt in flight: its budget reservation, clock and record."""
+
+    def __init__(self, router: RouterChatModel, tier: Tier, task: str,
+                 messages: Sequence[BaseMessage]) -> None:
+        self.router, self.tier, self.task = router, tier, task
+        texts = [m.text for m in messages]
+        self.reservation: Reservation | None = None
+        if router.budget is not None:
+            self.reservation = router.budget.reserve(
+                worst_case_usd(tier.price(), texts, tier.max_tokens))
+        self.prompt_bound = sum(len(t.encode()) for t in texts)
+        self.start = time.perf_counter()
+
+    def done(self, message: AIMessage) -> AIMessage:
+        usage = message.usage_metadata or {}
+        prompt, output = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+        self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=True,
+                          latency_s=self._elapsed(), prompt_tokens=prompt, output_tokens=output,
+                          cost_usd=self.tier.cost(prompt, output), cost_estimated=not usage,
+                          task=self.task))
+        return message
+
+    def fail(self, exc: BaseException, streamed: int = 0) -> None:
+        error = classify(exc) if isinstance(exc, Exception) else ErrorClass.other
+        prompt = self.prompt_bound if streamed else 0
+        self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
+                          error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
+                          prompt_tokens=prompt, output_tokens=streamed,
+                          cost_usd=self.tier.cost(prompt, streamed), cost_estimated=True,
+                          task=self.task))
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def _end(self, attempt: Attempt) -> None:
+        self.router._record(attempt)
+        if self.reservation is not None and self.router.budget is not None:
+            self.router.budget.settle(self.reservation, attempt.cost_usd)
+
+
+def _child(run_manager: Any, tier: Tier) -> dict[str, Any] | None:
+    """Config for a tier's call: the router's handlers, tags and metadata (plus the tier's
+    priced name, PRICED_AS, for the spend callback), under the router's run."""
+    if run_manager is None:
+        return None
+    metadata = {**_own(run_manager.inheritable_metadata), PRICED_AS: tier.priced_as}
+    return {"callbacks": CallbackManager(
+        handlers=run_manager.inheritable_handlers, parent_run_id=run_manager.run_id,
+        inheritable_handlers=run_manager.inheritable_handlers,
+        tags=run_manager.inheritable_tags, inheritable_tags=run_manager.inheritable_tags,
+        metadata=metadata, inheritable_metadata=metadata)}
+
+
+def _own(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The caller's metadata without the router's LangSmith fields (the tier sets its own)."""
+    return {k: v for k, v in metadata.items() if not k.startswith("ls_")}
+
+
+def _checked(message: BaseMessage) -> AIMessage:
+    if not isinstance(message, AIMessage):
+        raise ConfigError(f"a tier answered with {type(message).__name__}, not an AIMessage")
+    if message.response_metadata.get("finish_reason") == "content_filter":
+        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
+    return message
+
+
+def _checked_chunk(chunk: BaseMessage) -> AIMessageChunk:
+    if not isinstance(chunk, AIMessageChunk):
+        raise ConfigError(f"a tier streamed {type(chunk).__name__}, not an AIMessageChunk")
+    if chunk.response_metadata.get("finish_reason") == "content_filter":
+        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
+    return chunk
+
+
+def _joined(chunks: list[AIMessageChunk]) -> AIMessage:
+    if not chunks:
+        return AIMessage(content="")
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    return AIMessage(content=total.content, usage_metadata=total.usage_metadata,
+                     response_metadata=total.response_metadata)
+
+
+def _tagged(metadata: dict, tier: Tier | None) -> dict:
+    return metadata if tier is None else {**metadata, "routed_to": tier.name,
+                                          "model_name": tier.priced_as}
+
+
+def _result(message: AIMessage, tier: Tier) -> ChatResult:
+    out = message.model_copy(update={"response_metadata": _tagged(message.response_metadata,
+                                                                  tier), "id": None})
+    return ChatResult(generations=[ChatGeneration(message=out)],
+                      llm_output={"routed_to": tier.name, "model_name": tier.priced_as})
+
+
+def _chunk(message: BaseMessage, tier: Tier | None) -> ChatGenerationChunk:
+    fields = {"content": message.content, "response_metadata": _tagged(
+        message.response_metadata, tier), "usage_metadata": getattr(message, "usage_metadata",
+                                                                     None)}
+    for name in ("tool_call_chunks", "chunk_position"):
+        if getattr(message, name, None):
+            fields[name] = getattr(message, name)
+    return ChatGenerationChunk(message=AIMessageChunk(**fields))
+
+
+def _as_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
+              ) -> ChatGenerationChunk:
+    chunk = _chunk(message, tier)
+    if run_manager is not None:
+        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunk
+
+
+async def _aas_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
+                     ) -> ChatGenerationChunk:
+    chunk = _chunk(message, tier)
+    if run_manager is not None:
+        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunk
+
+
+def _all_failed(order: list[Tier], errors: list[str]) -> str:
+    return (f"every model in the fallback order {[t.name for t in order]} failed: "
+            f"{'; '.join(errors)}")

@@ -1,0 +1,100 @@
+"""Cascade: answer with the cheap tier first and escalate when a check on its answer fails.
+
+Checks look at the cheap tier's AIMessage only: `SchemaCheck` (the text parses as JSON with the
+required fields, or validates against a pydantic model) and `LogprobCheck` (mean token
+log-probability at or above a threshold; vLLM returns logprobs when asked, e.g.
+`ChatOpenAI(..., logprobs=True)`).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from langchain_core.messages import AIMessage
+from pydantic import BaseModel, ValidationError
+
+from llmopt.errors import ConfigError
+
+
+class Check(ABC):
+    """One test of a cheap answer; `reason` says why it failed."""
+
+    kind: str = "base"
+
+    @abstractmethod
+    def reason(self, message: AIMessage) -> str | None:
+        """None when the answer passes, else a short reason to escalate."""
+
+
+class SchemaCheck(Check):
+    """The answer is a JSON object holding `fields`, or validates against `model`."""
+
+    kind = "schema"
+
+    def __init__(self, fields: Sequence[str] = (), model: type[BaseModel] | None = None) -> None:
+        if not fields and model is None:
+            raise ConfigError("SchemaCheck needs required fields or a pydantic model")
+        self.fields = list(fields)
+        self.model = model
+
+    def reason(self, message: AIMessage) -> str | None:
+        try:
+            data = json.loads(message.text)
+        except json.JSONDecodeError:
+            return "not JSON"
+        if not isinstance(data, dict):
+            return "not a JSON object"
+        missing = [f for f in self.fields if f not in data]
+        if missing:
+            return f"missing fields: {', '.join(missing)}"
+        if self.model is not None:
+            try:
+                self.model.model_validate(data)
+            except ValidationError as exc:
+                return f"schema: {exc.error_count()} errors"
+        return None
+
+
+class LogprobCheck(Check):
+    """Mean token log-probability of the answer is at least `min_mean_logprob`."""
+
+    kind = "logprob"
+
+    def __init__(self, min_mean_logprob: float) -> None:
+        if not min_mean_logprob <= 0:
+            raise ConfigError(f"min_mean_logprob must be <= 0, got {min_mean_logprob!r}")
+        self.min_mean_logprob = min_mean_logprob
+
+    def reason(self, message: AIMessage) -> str | None:
+        mean = mean_logprob(message)
+        if mean is None:
+            return "no logprobs in the answer (ask the tier for logprobs=True)"
+        if mean < self.min_mean_logprob:
+            return f"mean logprob {mean:.3f} < {self.min_mean_logprob}"
+        return None
+
+
+def mean_logprob(message: AIMessage) -> float | None:
+    """Mean of the answer's token log-probabilities (OpenAI/vLLM `logprobs.content`), or None."""
+    logprobs = message.response_metadata.get("logprobs") or {}
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    values = [t["logprob"] for t in content or [] if t.get("logprob") is not None]
+    return sum(values) / len(values) if values else None
+
+
+class Cascade:
+    """The checks a cheap answer must pass; `escalation_reason` is the first that failed."""
+
+    def __init__(self, checks: Sequence[Check]) -> None:
+        if not checks:
+            raise ConfigError("Cascade needs at least one check (SchemaCheck, LogprobCheck)")
+        self.checks = list(checks)
+
+    def escalation_reason(self, message: AIMessage) -> str | None:
+        for check in self.checks:
+            why = check.reason(message)
+            if why is not None:
+                return f"{check.kind}: {why}"
+        return None

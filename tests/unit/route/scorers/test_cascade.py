@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import AIMessage
+from pydantic import BaseModel
+
+from llmopt.errors import ConfigError
+from llmopt.route.scorers import Cascade, LogprobCheck, SchemaCheck, mean_logprob
+
+
+class Answer(BaseModel):
+    action: str
+    amount: int
+
+
+def _with_logprobs(values):
+    return AIMessage("x", response_metadata={"logprobs": {"content": [
+        {"token": "t", "logprob": v} for v in values]}})
+
+
+def test_schema_check():
+    check = SchemaCheck(model=Answer)
+    assert check.reason(AIMessage('{"action": "refund", "amount": 3}')) is None
+    assert check.reason(AIMessage("refund")) == "not JSON"
+    assert "schema" in check.reason(AIMessage('{"action": "refund", "amount": "x"}'))
+    assert "missing" in SchemaCheck(fields=["a"]).reason(AIMessage("{}"))
+
+
+def test_logprob_check():
+    assert mean_logprob(_with_logprobs([-0.1, -0.3])) == pytest.approx(-0.2)
+    check = LogprobCheck(-0.5)
+    assert check.reason(_with_logprobs([-0.1])) is None
+    assert "mean logprob" in check.reason(_with_logprobs([-2.0]))
+    assert "no logprobs" in check.reason(AIMessage("x"))
+
+
+def test_cascade_names_the_first_failing_check():
+    cascade = Cascade([SchemaCheck(fields=["a"]), LogprobCheck(-0.5)])
+    assert cascade.escalation_reason(AIMessage("nope")).startswith("schema")
+
+
+def test_bad_checks_are_named():
+    with pytest.raises(ConfigError):
+        SchemaCheck()
+    with pytest.raises(ConfigError, match="min_mean_logprob"):
+        LogprobCheck(0.5)
+    with pytest.raises(ConfigError):
+        Cascade([])

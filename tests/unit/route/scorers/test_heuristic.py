@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from llmopt.route.scorers import HeuristicConfig, HeuristicScorer
+
+
+def test_longer_structured_reasoning_requests_score_higher():
+    scorer = HeuristicScorer()
+    easy = scorer.score([HumanMessage("hello")])
+    hard = scorer.score([HumanMessage("Explain why the total is wrong:\n- 2 items at 40\n"
+                                      "- 3 items at 15\n" + "x" * 1500)])
+    assert 0 <= easy < hard <= 1
+
+
+def test_weights_come_from_the_config():
+    only_length = HeuristicScorer(HeuristicConfig(keyword_weight=0, structure_weight=0,
+                                                  long_chars=10))
+    assert only_length.score_texts(["12345", "1234567890ab"]) == [0.5, 1.0]

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from llmopt.route import AllTiersFailed, StreamBroken
+from llmopt.route.scorers import Cascade, HeuristicScorer, SchemaCheck
+from tests.unit.route.conftest import FAST
+from tests.unit.route.fakes import Scripted, api_error, refused
+
+
+class Fixed(HeuristicScorer):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def score_texts(self, texts):
+        return [self.value for _ in texts]
+
+
+def test_scorer_and_thresholds_pick_the_tier(make_router):
+    low = make_router(scorer=Fixed(0.2), thresholds=[0.5])
+    high = make_router(scorer=Fixed(0.7), thresholds=[0.5])
+    assert low.invoke("hi").content == "small answer"
+    assert high.invoke("hi").content == "large answer"
+    assert high.invoke("hi").response_metadata["routed_to"] == "large"
+
+
+def test_composes_with_lcel_sync_and_async(make_router):
+    chain = (ChatPromptTemplate.from_messages([("human", "{q}")]) | make_router()
+             | StrOutputParser())
+    assert chain.invoke({"q": "x"}) == "small answer"
+    assert asyncio.run(chain.ainvoke({"q": "x"})) == "small answer"
+
+
+def test_usage_passes_through_and_attempt_is_priced(make_router):
+    router = make_router()
+    message = router.invoke("hi")
+    assert message.usage_metadata["input_tokens"] == 10
+    (attempt,) = router.attempts
+    assert attempt.ok and attempt.cost_usd > 0 and not attempt.cost_estimated
+
+
+def test_stream_passes_chunks_through(make_router):
+    router = make_router(stream_mode="live")
+    chunks = list(router.stream("hi"))
+    assert len([c for c in chunks if c.text]) == 2
+    assert "".join(c.text for c in chunks) == "small answer"
+
+
+def test_stream_broken_after_first_tokens_falls_back_to_one_answer(make_router):
+    small = Scripted(name="small", text="half of a small answer", script=["break"],
+                     break_after=2)
+    router = make_router(small=small)
+    text = "".join(c.text for c in router.stream("hi"))
+    assert text == "large answer"
+    broken, ok = router.attempts
+    assert broken.error_class == "stream_broken" and broken.output_tokens == 2
+    assert broken.cost_estimated and broken.cost_usd > 0 and ok.ok
+
+
+def test_async_stream_broken_falls_back_too(make_router):
+    small = Scripted(name="small", text="half of a small answer", script=["break"],
+                     break_after=1)
+    router = make_router(small=small)
+
+    async def collect():
+        return "".join([c.text async for c in router.astream("hi")])
+
+    assert asyncio.run(collect()) == "large answer"
+
+
+def test_live_stream_broken_after_first_tokens_raises(make_router):
+    small = Scripted(name="small", text="half of a small answer", script=["break"],
+                     break_after=1)
+    router = make_router(small=small, stream_mode="live")
+    with pytest.raises(StreamBroken):
+        list(router.stream("hi"))
+
+
+def test_rate_limit_is_retried_on_the_same_model(make_router):
+    small = Scripted(name="small", text="small answer", script=[api_error(429)])
+    router = make_router(small=small)
+    assert router.invoke("hi").content == "small answer"
+    assert [a.error_class for a in router.attempts] == ["rate_limit", None]
+
+
+def test_refused_connection_falls_back_without_retry_and_cools_down(make_router):
+    small = Scripted(name="small", script=[refused()])
+    router = make_router(small=small)
+    assert router.invoke("hi").content == "large answer"
+    assert small.calls == 1 and router.cooldown.cooling("small")
+    assert router.invoke("hi").content == "large answer"
+    assert small.calls == 1  # skipped while cooling
+
+
+def test_every_tier_failing_raises_with_the_attempts(make_router):
+    router = make_router(small=Scripted(script=[refused()]),
+                         large=Scripted(script=[api_error(500)] * 3))
+    with pytest.raises(AllTiersFailed) as info:
+        router.invoke("hi")
+    assert len(info.value.attempts) == 4
+
+
+def test_an_unclassified_error_is_raised_not_hidden(make_router):
+    router = make_router(small=Scripted(script=[api_error(401, "bad key")]))
+    with pytest.raises(Exception, match="bad key"):
+        router.invoke("hi")
+
+
+def test_content_filter_falls_back(make_router):
+    router = make_router(small=Scripted(finish_reason="content_filter"))
+    assert router.invoke("hi").content == "large answer"
+    assert router.attempts[0].error_class == "content_filter"
+
+
+def test_task_type_chain_orders_the_fallback(make_router):
+    policy = FAST.model_copy(update={"chains": {"refunds": ["large", "small"]}})
+    router = make_router(small=Scripted(script=[refused()]), policy=policy)
+    out = router.invoke("hi", config={"metadata": {"task_type": "refunds"}})
+    assert out.content == "large answer"
+
+
+def test_cascade_escalates_when_the_check_fails(make_router):
+    router = make_router(small=Scripted(text="not json"), large=Scripted(text='{"a": 1}'),
+                         cascade=Cascade([SchemaCheck(fields=["a"])]))
+    assert router.invoke("hi").content == '{"a": 1}'
+    assert [a.tier for a in router.attempts] == ["small", "large"]
+    assert "".join(c.text for c in router.stream("hi")) == '{"a": 1}'
+
+
+def test_bad_configuration_is_named(make_router):
+    with pytest.raises(ValueError, match="need 1 thresholds"):
+        make_router(scorer=Fixed(0.1), thresholds=[])
+    with pytest.raises(ValueError, match="unknown tier"):
+        make_router(policy=FAST.model_copy(update={"chains": {"x": ["medium"]}}))
