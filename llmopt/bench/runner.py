@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -96,7 +97,12 @@ def _blocking(coro: Coroutine[Any, Any, BenchResult]) -> BenchResult:
 
 def _in_worker_thread(coro: Coroutine[Any, Any, BenchResult]) -> BenchResult:
     """Run `coro` on a fresh loop in a worker thread (a notebook's own loop is busy); an
-    interrupt of the waiting thread cancels the run there and waits until it has unwound."""
+    interrupt of the waiting thread cancels the run there and waits until it has unwound.
+
+    In the main thread, Python's SIGINT handler raises KeyboardInterrupt at whatever bytecode
+    runs next, which may be a finalizer the garbage collector runs (`__del__`, a weakref
+    callback): there the exception is printed as "Exception ignored" and lost. So while waiting
+    we install a handler that only notes the interrupt, and raise it from this frame."""
     started, handle = threading.Event(), {}
 
     async def main() -> BenchResult:
@@ -104,18 +110,42 @@ def _in_worker_thread(coro: Coroutine[Any, Any, BenchResult]) -> BenchResult:
         started.set()
         return await coro
 
-    with ThreadPoolExecutor(1) as pool:
+    def cancel_and_unwind(future: futures.Future[BenchResult]) -> None:
+        started.wait()
+        handle["loop"].call_soon_threadsafe(handle["task"].cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            future.result()  # finished records are persisted as the run unwinds
+
+    with ThreadPoolExecutor(1) as pool, _sigint_noted() as interrupted:
         future = pool.submit(asyncio.run, main())
         try:
-            while not future.done():  # short waits: Ctrl-C / a kernel interrupt gets through
-                futures.wait([future], timeout=0.1)
-            return future.result()
-        except KeyboardInterrupt:
-            started.wait()
-            handle["loop"].call_soon_threadsafe(handle["task"].cancel)
-            with contextlib.suppress(asyncio.CancelledError):
-                future.result()
+            while not future.done() and not interrupted:
+                futures.wait([future], timeout=0.1)  # short waits: the note is seen soon
+        except KeyboardInterrupt:  # not the main thread, or a handler other than Python's
+            cancel_and_unwind(future)
             raise
+        if interrupted:
+            cancel_and_unwind(future)
+            raise KeyboardInterrupt
+        return future.result()
+
+
+@contextlib.contextmanager
+def _sigint_noted() -> Iterator[list[int]]:
+    """While inside, SIGINT appends to the yielded list instead of raising (only in the main
+    thread, and only where Python's default handler is installed; elsewhere the list stays empty
+    and a KeyboardInterrupt arrives as before). The handler takes no lock and raises nothing, so
+    it is safe wherever it runs, a finalizer or a second signal included."""
+    interrupted: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check(endpoint: Endpoint, items: list[WorkloadItem], stop_after_ok: int | None) -> None:

@@ -17,7 +17,7 @@ from llmopt.bench import (
     SynchronousProfile,
     run,
 )
-from llmopt.bench.runner import env_proxy
+from llmopt.bench.runner import _sigint_noted, env_proxy
 from llmopt.errors import ConfigError, ServerError
 from llmopt.pricing import price_for
 
@@ -260,6 +260,25 @@ def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
         asyncio.run(asyncio.sleep(0.3))
         assert len(fake.bodies) == sent < 12  # nothing goes on in the background
     assert len(BenchResult.load(path).records) in (sent - 1, sent)
+
+
+def test_an_interrupt_landing_in_a_finalizer_is_noted_not_lost() -> None:
+    """Python's own handler would raise inside `__del__`, where the exception is only printed
+    ("Exception ignored") and the run goes on; the waiting run's handler notes it instead."""
+    import _thread
+    import signal
+
+    class InterruptsWhileFinalized:
+        def __del__(self) -> None:
+            _thread.interrupt_main()
+            for _ in range(1000):  # bytecode after the signal: the handler runs in here
+                pass
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with _sigint_noted() as interrupted:
+        InterruptsWhileFinalized()  # dropped at once: finalized in this (the main) thread
+        assert interrupted == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_the_environments_proxy_applies_unless_no_proxy_names_the_host(monkeypatch) -> None:
