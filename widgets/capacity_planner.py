@@ -28,6 +28,8 @@ from llmopt.serve.plan import (
     stated_shapes,
 )
 
+from ._display import size_control
+
 INPUTS = ("model", "scheme", "kv_cache_dtype", "context_tokens", "concurrency", "gpu", "gpus",
           "gpu_memory_utilization", "tokens_per_s", "spot")
 """The traitlets that feed the plan."""
@@ -161,7 +163,6 @@ class CapacityPlanner(widgets.VBox):
             self.result_lines[name].value = f"<b>{_CAPTIONS[name]}:</b> {html.escape(text)}"
 
     def _controls(self, models: list[str]) -> dict[str, widgets.Widget]:
-        style = {"description_width": "14em"}
         make = {
             "model": widgets.Combobox(description="Model", options=models, ensure_option=False,
                                       continuous_update=False),
@@ -179,7 +180,7 @@ class CapacityPlanner(widgets.VBox):
             "spot": widgets.Checkbox(description="Spot price"),
         }
         for name, control in make.items():
-            control.style = style
+            size_control(control, "16em")
             traitlets.link((self, name), (control, "value"))
         return make
 

@@ -26,7 +26,7 @@ from llmopt.pricing.calculator import (
 from llmopt.pricing.gpus import GpuCatalog
 from llmopt.report.charts import breakeven
 
-from ._display import show_chart
+from ._display import show_chart, size_control
 
 INPUTS = tuple(name for name in CalculatorInputs.model_fields)
 """The traitlets that feed the calculator, named like CalculatorInputs' fields."""
@@ -160,7 +160,6 @@ class CostCalculator(widgets.VBox):
             self.result_lines[name].value = f"<b>{_CAPTIONS[name]}:</b> {html.escape(text)}"
 
     def _controls(self, models: tuple[str, ...]) -> dict[str, widgets.Widget]:
-        style = {"description_width": "16em"}
         make = {
             "requests_per_day": widgets.FloatText(description="Requests per day"),
             "prompt_tokens": widgets.FloatText(description="Prompt tokens / request"),
@@ -177,7 +176,7 @@ class CostCalculator(widgets.VBox):
             "setup_cost_usd": widgets.FloatText(description="Setup cost (USD)"),
         }
         for name, control in make.items():
-            control.style = style
+            size_control(control, "16em")
             traitlets.link((self, name), (control, "value"))
         return make
 

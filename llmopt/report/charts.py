@@ -131,9 +131,9 @@ def breakeven(cost_table_frame: pd.DataFrame, breakeven_tokens_per_day: float | 
     ]
     marks = [("break-even", breakeven_tokens_per_day, [6, 4]),
              ("current", current_tokens_per_day, [2, 2])]
-    for name, volume, dash in marks:
+    for row, (name, volume, dash) in enumerate(marks):
         if volume is not None:
-            layers += _vertical_rule(name, volume, dash)
+            layers += _vertical_rule(name, volume, dash, row)
     return alt.layer(*layers, title=_title("Monthly cost: API vs self-host", label))
 
 
@@ -201,13 +201,16 @@ def _x(frame: pd.DataFrame, x: str, chart: str) -> alt.X:
     return alt.X(f"{x}:N", title=x, sort=None)
 
 
-def _vertical_rule(name: str, volume: float, dash: list[int]) -> list[alt.Chart]:
+def _vertical_rule(name: str, volume: float, dash: list[int], row: int = 0) -> list[alt.Chart]:
+    """A dashed rule at `volume` labelled at the top, each label on its own `row` (labels of
+    nearby rules overlapped)."""
     non_negative(f"{name} tokens per day", volume)
     text = f"{name}: {volume:,.0f} tokens/day"
     data = pd.DataFrame({"tokens_per_day": [float(volume)], "text": [text]})
     base = alt.Chart(data).encode(x="tokens_per_day:Q")
     return [base.mark_rule(strokeDash=dash, color="gray"),
-            base.mark_text(align="left", dx=4, dy=4, baseline="top", color="gray").encode(
+            base.mark_text(align="left", dx=4, dy=4 + 14 * row, baseline="top",
+                           color="gray").encode(
                 text="text:N", y=alt.value(0))]
 
 
