@@ -32,8 +32,9 @@ PER_MILLION = 1_000_000
 
 def split(graded: pd.DataFrame, calibration_share: float = 0.5,
           seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Disjoint (calibration, held-out) parts of `graded`, shuffled with `seed`."""
-    require_columns(graded, GRADED_COLUMNS, "graded runs")
+    """Disjoint (calibration, held-out) parts of `graded`, shuffled with `seed` (scores may be
+    added after the split, by a scorer trained on the calibration part only)."""
+    require_columns(graded, ("cheap_correct", "strong_correct"), "graded runs")
     if not 0 < calibration_share < 1:
         raise ConfigError(f"calibration_share must lie in (0, 1), got {calibration_share!r}")
     if len(graded) < 2:

@@ -98,3 +98,5 @@ class Attempt(BaseModel):
     """True where the provider reported no usage (a failed or broken call): the cost is the
     prompt's upper bound plus the tokens streamed before the failure."""
     task: str = DEFAULT_TASK
+    request: str = ""
+    """The caller's `request_id` metadata, where it set one."""

@@ -14,9 +14,11 @@ back only before the first one (a break after it raises StreamBroken).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from langchain_core.callbacks import (
@@ -27,6 +29,7 @@ from langchain_core.callbacks import (
 from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableConfig, ensure_config
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from tenacity import AsyncRetrying, Retrying
 
@@ -47,6 +50,10 @@ from llmopt.route.tier import Tier
 
 PRICED_AS = "llmopt_priced_as"
 """Metadata key of a tier's calls: the name llmopt.pricing prices them as."""
+_STREAM_CONFIG: ContextVar[RunnableConfig | None] = ContextVar("llmopt_route_stream_config",
+                                                              default=None)
+"""The caller's config during stream()/astream(): LangChain calls `_stream` without its run
+manager, so the tiers' calls take handlers and metadata (task_type, request_id) from here."""
 ROUTER_PROVIDER = "llmopt-router"
 """`ls_provider` of the router's own runs (the spend callback prices the tiers' runs only)."""
 
@@ -126,11 +133,12 @@ class RouterChatModel(BaseChatModel):
         score = self.scorer.score(messages)
         return sum(score >= t for t in self.thresholds)
 
-    def _order(self, index: int, run_manager: Any) -> tuple[list[Tier], str]:
-        metadata = getattr(run_manager, "metadata", None) or {}
+    def _order(self, index: int, run_manager: Any) -> tuple[list[Tier], dict[str, str]]:
+        metadata = _caller_metadata(run_manager)
         task = str(metadata.get("task_type", DEFAULT_TASK))
         names = self.policy.order(self.tiers[index].name, [t.name for t in self.tiers], task)
-        return [self.tier(n) for n in self.cooldown.available(names)], task
+        about = {"task": task, "request": str(metadata.get("request_id", ""))}
+        return [self.tier(n) for n in self.cooldown.available(names)], about
 
     # --- generate --------------------------------------------------------------------------
 
@@ -162,26 +170,26 @@ class RouterChatModel(BaseChatModel):
 
     def _fallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                   run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
-        order, task = self._order(index, run_manager)
+        order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
             try:
                 for attempt in Retrying(**self.policy.retrying_kwargs()):
                     with attempt:
-                        return self._once(tier, task, messages, stop, run_manager, kwargs), tier
+                        return self._once(tier, about, messages, stop, run_manager, kwargs), tier
             except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
                 errors.append(self._failed(tier, exc))
         raise AllTiersFailed(_all_failed(order, errors), self.attempts)
 
     async def _afallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                          run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
-        order, task = self._order(index, run_manager)
+        order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
             try:
                 async for attempt in AsyncRetrying(**self.policy.retrying_kwargs()):
                     with attempt:
-                        message = await self._aonce(tier, task, messages, stop, run_manager,
+                        message = await self._aonce(tier, about, messages, stop, run_manager,
                                                     kwargs)
                         return message, tier
             except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
@@ -195,9 +203,9 @@ class RouterChatModel(BaseChatModel):
         self.cooldown.note(tier.name, error)
         return f"{tier.name}: {error.value}"
 
-    def _once(self, tier: Tier, task: str, messages: list[BaseMessage], stop: list[str] | None,
-              run_manager: Any, kwargs: dict) -> AIMessage:
-        call = _Call(self, tier, task, messages)
+    def _once(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
+              stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
+        call = _Call(self, tier, about, messages)
         try:
             message = tier.model.invoke(messages, stop=stop, config=_child(run_manager, tier),
                                         **tier.call_kwargs(kwargs))
@@ -206,9 +214,9 @@ class RouterChatModel(BaseChatModel):
             call.fail(exc)
             raise
 
-    async def _aonce(self, tier: Tier, task: str, messages: list[BaseMessage],
+    async def _aonce(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
                      stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
-        call = _Call(self, tier, task, messages)
+        call = _Call(self, tier, about, messages)
         try:
             message = await tier.model.ainvoke(messages, stop=stop,
                                                config=_child(run_manager, tier),
@@ -224,6 +232,26 @@ class RouterChatModel(BaseChatModel):
 
     # --- stream ----------------------------------------------------------------------------
 
+    def stream(self, input: Any, config: RunnableConfig | None = None, *,
+               stop: list[str] | None = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
+        token = _STREAM_CONFIG.set(ensure_config(config))
+        try:
+            yield from super().stream(input, config, stop=stop, **kwargs)
+        finally:
+            with contextlib.suppress(ValueError):  # finalised in another context
+                _STREAM_CONFIG.reset(token)
+
+    async def astream(self, input: Any, config: RunnableConfig | None = None, *,
+                      stop: list[str] | None = None, **kwargs: Any
+                      ) -> AsyncIterator[AIMessageChunk]:
+        token = _STREAM_CONFIG.set(ensure_config(config))
+        try:
+            async for chunk in super().astream(input, config, stop=stop, **kwargs):
+                yield chunk
+        finally:
+            with contextlib.suppress(ValueError):
+                _STREAM_CONFIG.reset(token)
+
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
@@ -232,10 +260,10 @@ class RouterChatModel(BaseChatModel):
             result = self._generate(messages, stop, run_manager, **kwargs)
             yield _as_chunk(result.generations[0].message, run_manager)
             return
-        order, task = self._order(index, run_manager)
+        order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
-            call = _Call(self, tier, task, messages)
+            call = _Call(self, tier, about, messages)
             chunks: list[AIMessageChunk] = []
             try:
                 for chunk in tier.model.stream(messages, stop=stop,
@@ -266,10 +294,10 @@ class RouterChatModel(BaseChatModel):
             result = await self._agenerate(messages, stop, run_manager, **kwargs)
             yield await _aas_chunk(result.generations[0].message, run_manager)
             return
-        order, task = self._order(index, run_manager)
+        order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
-            call = _Call(self, tier, task, messages)
+            call = _Call(self, tier, about, messages)
             chunks: list[AIMessageChunk] = []
             try:
                 async for chunk in tier.model.astream(messages, stop=stop,
@@ -296,9 +324,9 @@ class RouterChatModel(BaseChatModel):
 class _Call:
     """One attempt in flight: its budget reservation, clock and record."""
 
-    def __init__(self, router: RouterChatModel, tier: Tier, task: str,
+    def __init__(self, router: RouterChatModel, tier: Tier, about: dict[str, str],
                  messages: Sequence[BaseMessage]) -> None:
-        self.router, self.tier, self.task = router, tier, task
+        self.router, self.tier, self.about = router, tier, about
         texts = [m.text for m in messages]
         self.reservation: Reservation | None = None
         if router.budget is not None:
@@ -313,7 +341,7 @@ class _Call:
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=True,
                           latency_s=self._elapsed(), prompt_tokens=prompt, output_tokens=output,
                           cost_usd=self.tier.cost(prompt, output), cost_estimated=not usage,
-                          task=self.task))
+                          **self.about))
         return message
 
     def fail(self, exc: BaseException, streamed: int = 0) -> None:
@@ -323,7 +351,7 @@ class _Call:
                           error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
                           prompt_tokens=prompt, output_tokens=streamed,
                           cost_usd=self.tier.cost(prompt, streamed), cost_estimated=True,
-                          task=self.task))
+                          **self.about))
 
     def _elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -334,11 +362,19 @@ class _Call:
             self.router.budget.settle(self.reservation, attempt.cost_usd)
 
 
-def _child(run_manager: Any, tier: Tier) -> dict[str, Any] | None:
+def _caller_metadata(run_manager: Any) -> dict[str, Any]:
+    if run_manager is not None:
+        return run_manager.metadata or {}
+    return (_STREAM_CONFIG.get() or {}).get("metadata") or {}
+
+
+def _child(run_manager: Any, tier: Tier) -> dict[str, Any]:
     """Config for a tier's call: the router's handlers, tags and metadata (plus the tier's
-    priced name, PRICED_AS, for the spend callback), under the router's run."""
+    priced name, PRICED_AS, for the spend callback), under the router's run where known."""
     if run_manager is None:
-        return None
+        config = _STREAM_CONFIG.get() or {}
+        return {"callbacks": config.get("callbacks"), "tags": config.get("tags") or [],
+                "metadata": {**_own(config.get("metadata") or {}), PRICED_AS: tier.priced_as}}
     metadata = {**_own(run_manager.inheritable_metadata), PRICED_AS: tier.priced_as}
     return {"callbacks": CallbackManager(
         handlers=run_manager.inheritable_handlers, parent_run_id=run_manager.run_id,

@@ -32,6 +32,18 @@ class Tier(BaseModel):
     def call_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"max_tokens": self.max_tokens, **kwargs}
 
+    @classmethod
+    def openai(cls, name: str, base_url: str, model: str, priced_as: str, max_tokens: int = 64,
+               timeout_s: float = 60.0, **chat_kwargs: Any) -> Tier:
+        """A tier on an OpenAI-compatible server (a local vLLM): greedy, usage in streams, no
+        client retries (the router retries and falls back), no API key needed."""
+        from langchain_openai import ChatOpenAI
+
+        model_obj = ChatOpenAI(base_url=base_url, model=model, api_key="unused", temperature=0,
+                               max_retries=0, timeout=timeout_s, stream_usage=True,
+                               **chat_kwargs)
+        return cls(name=name, model=model_obj, priced_as=priced_as, max_tokens=max_tokens)
+
 
 _PRICES: dict[str, Price] = {}
 

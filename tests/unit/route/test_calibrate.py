@@ -68,7 +68,7 @@ def test_summary_puts_the_router_between_the_ends():
 
 def test_bad_input_is_named():
     with pytest.raises(ConfigError, match="lacks column"):
-        calibrate.split(pd.DataFrame({"score": [1.0]}))
+        calibrate.split(pd.DataFrame({"score": [1.0]}))  # no verdicts
     with pytest.raises(ConfigError, match="calibration_share"):
         calibrate.split(graded(), 1.0)
     with pytest.raises(ConfigError, match="strong_share"):

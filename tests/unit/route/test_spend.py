@@ -31,3 +31,11 @@ def test_a_model_outside_the_router_is_priced_by_name_or_counted_unpriced():
 def test_unknown_key_is_named():
     with pytest.raises(ConfigError, match="unknown spend key"):
         SpendTracker().by("region")
+
+
+def test_streamed_calls_are_priced_and_attributed_too(make_router):
+    router = make_router()
+    tracker = SpendTracker()
+    list(router.stream("hi", config={"callbacks": [tracker], "metadata": {"tenant": "acme"}}))
+    assert tracker.frame()["tenant"].tolist() == ["acme"]
+    assert tracker.total_usd == pytest.approx(router.attempts[0].cost_usd)

@@ -1,0 +1,98 @@
+"""A fallback drill: run requests through a router while a callback stops the primary model's
+server after its N-th answer, then count what fell back and what it cost in latency.
+
+`KillAfter` is a LangChain callback: when N calls priced as `model` have ended it calls `stop`
+(e.g. `VllmServer.stop`) in a thread of its own, so the requests in flight meet a dying server.
+`run_routed` sends every request through the router (streamed, so a stream that breaks
+mid-answer is exercised) and returns one row per request; `drill_summary` sums them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from uuid import UUID
+
+import pandas as pd
+from langchain_core.callbacks import BaseCallbackHandler
+
+from llmopt.route.router import PRICED_AS, RouterChatModel
+from llmopt.workload import WorkloadItem
+
+
+class KillAfter(BaseCallbackHandler):
+    """Calls `stop` (once, in its own thread) after `n` calls of `model` have ended."""
+
+    def __init__(self, n: int, model: str, stop: Callable[[], Any]) -> None:
+        self.n, self.model, self.stop = n, model, stop
+        self.seen = 0
+        self.fired = threading.Event()
+        self.stopped = threading.Event()
+        self._runs: set[UUID] = set()
+        self._lock = threading.Lock()
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID,
+                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if (metadata or {}).get(PRICED_AS) == self.model:
+            with self._lock:
+                self._runs.add(run_id)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        with self._lock:
+            if run_id not in self._runs:
+                return
+            self.seen += 1
+            due = self.seen >= self.n and not self.fired.is_set()
+            if due:
+                self.fired.set()
+        if due:
+            threading.Thread(target=self._stop, daemon=True).start()
+
+    def _stop(self) -> None:
+        try:
+            self.stop()
+        finally:
+            self.stopped.set()
+
+
+def run_routed(router: RouterChatModel, items: Sequence[WorkloadItem], concurrency: int = 4,
+               callbacks: Sequence[BaseCallbackHandler] = ()) -> pd.DataFrame:
+    """Stream every item through `router`; one row each: id, answer, latency_s, error."""
+
+    def one(item: WorkloadItem) -> dict[str, Any]:
+        config = {"callbacks": list(callbacks), "metadata": {"request_id": item.id}}
+        start = time.perf_counter()
+        try:
+            text = "".join(c.text for c in router.stream(item.messages(), config=config))
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a failed request is data
+            text, error = "", f"{type(exc).__name__}: {exc}"
+        return {"id": item.id, "answer": text, "latency_s": time.perf_counter() - start,
+                "error": error}
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return pd.DataFrame(list(pool.map(one, items)))
+
+
+def attempts_frame(router: RouterChatModel) -> pd.DataFrame:
+    """Every attempt the router recorded, one row each."""
+    return pd.DataFrame([a.model_dump() for a in router.attempts])
+
+
+def drill_summary(runs: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, float]:
+    """Requests, answered, fell back, failed attempts by class, and the latency the fallback
+    added (median of requests that fell back minus median of those that did not)."""
+    requests = set(runs["id"])
+    mine = attempts[attempts["request"].isin(requests)]
+    failed = mine[~mine["ok"]]
+    fell_back = runs["id"].isin(set(failed["request"]))
+    fb, direct = runs.loc[fell_back, "latency_s"], runs.loc[~fell_back, "latency_s"]
+    added = (fb.median() - direct.median()) if len(fb) and len(direct) else float("nan")
+    return {"requests": len(runs), "answered": int(runs["error"].isna().sum()),
+            "fell_back": int(fell_back.sum()), "failed_attempts": len(failed),
+            "failed_attempt_cost_usd": float(failed["cost_usd"].sum()),
+            "added_latency_p50_s": float(added),
+            **{f"errors_{k}": int(v) for k, v in failed["error_class"].value_counts().items()}}

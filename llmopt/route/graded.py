@@ -1,0 +1,46 @@
+"""Graded runs: both tiers' answers to the same requests, graded and priced, one row each.
+
+The calibration frame `llmopt.route.calibrate` reads (plus the request `text` a scorer reads
+and the workload `tier`); a failed request is kept, scored wrong, with its cost NaN (no usage)
+and `failed` set, never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from llmopt.completions import Completion
+from llmopt.demo.grader import grade
+from llmopt.errors import ConfigError
+from llmopt.route.tier import Tier
+from llmopt.workload import WorkloadItem
+
+
+def graded_runs(items: Sequence[WorkloadItem], cheap: Sequence[Completion],
+                strong: Sequence[Completion], cheap_tier: Tier,
+                strong_tier: Tier) -> pd.DataFrame:
+    """id, tier, text, cheap_/strong_ correct, cost_usd and failed, per request."""
+    if not len(items) == len(cheap) == len(strong):
+        raise ConfigError(f"items ({len(items)}), cheap ({len(cheap)}) and strong "
+                          f"({len(strong)}) answers must line up one to one")
+    rows = []
+    for item, low, high in zip(items, cheap, strong, strict=True):
+        if not item.id == low.id == high.id:
+            raise ConfigError(f"answers out of order at request {item.id!r}: {low.id!r}, "
+                              f"{high.id!r}")
+        rows.append({"id": item.id, "tier": item.tier, "text": item.user,
+                     **_side("cheap", item, low, cheap_tier),
+                     **_side("strong", item, high, strong_tier)})
+    return pd.DataFrame(rows)
+
+
+def _side(prefix: str, item: WorkloadItem, answer: Completion, tier: Tier) -> dict:
+    failed = answer.error is not None
+    cost = (math.nan if failed or answer.prompt_tokens is None
+            else tier.cost(answer.prompt_tokens, answer.completion_tokens or 0))
+    correct = not failed and grade(answer.text, item.reference or {}).correct
+    return {f"{prefix}_correct": correct, f"{prefix}_cost_usd": cost,
+            f"{prefix}_failed": failed}
