@@ -25,11 +25,12 @@ def stage_figures(result: BenchResult, stage: str | None = None) -> dict:
     summary = result.summary().set_index("stage").loc[stage]
     hits = delta.prefix_cache_hits if delta else np.nan
     queries = delta.prefix_cache_queries if delta else np.nan
+    computed = delta.prompt_tokens - hits if delta else np.nan  # the server's prefill count
     return {
         "stage": stage, "requests": len(rows), "ok": len(ok),
         "hit_rate": hits / queries if queries else np.nan,
         "prompt_tokens": float(ok["prompt_tokens"].sum()),
-        "prompt_tokens_from_cache": hits, "prompt_tokens_computed": queries - hits,
+        "prompt_tokens_from_cache": hits, "prompt_tokens_computed": computed,
         "ttft_s_p50": float(np.percentile(ttft, 50)) if len(ttft) else np.nan,
         "ttft_s_p95": float(np.percentile(ttft, 95)) if len(ttft) else np.nan,
         "output_tokens_per_s": float(summary["output_tokens_per_s"]),

@@ -18,7 +18,7 @@ PRICE = Price(provider="p", model="m", input=1.0, cached_input=0.1, output=2.0, 
 
 def _result(cached: int | None, hits: float, queries: float) -> BenchResult:
     rows = [record(n, ttft_s=(n + 1) / 10, cached_tokens=cached) for n in range(4)]
-    delta = MetricsDelta(prefix_cache_hits=hits, prefix_cache_queries=queries)
+    delta = MetricsDelta(prefix_cache_hits=hits, prefix_cache_queries=queries, prompt_tokens=400)
     stage = StageRun(stage="synchronous", profile={}, session="s1", started_s=0, ended_s=4,
                      sent=4, metrics=delta)
     return BenchResult(records=rows, stages=[stage])
@@ -34,8 +34,9 @@ def test_stage_figures_take_hits_from_the_server_and_ttft_from_the_client() -> N
     assert figures["accuracy"] == 1.0
 
 
-def test_stage_figures_without_lookups_have_no_hit_rate() -> None:
-    assert math.isnan(stage_figures(_result(None, hits=0, queries=0))["hit_rate"])
+def test_stage_figures_without_lookups_have_no_hit_rate_and_compute_every_token() -> None:
+    figures = stage_figures(_result(None, hits=0, queries=0))
+    assert math.isnan(figures["hit_rate"]) and figures["prompt_tokens_computed"] == 400
 
 
 def test_stage_metrics_sum_sessions_and_none_without_metrics() -> None:
