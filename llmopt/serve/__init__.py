@@ -10,10 +10,16 @@ from llmopt.serve.logs import parse_kv_cache_tokens
 from llmopt.serve.metrics import Histogram, MetricsDelta, MetricsSnapshot, parse_metrics
 from llmopt.serve.prometheus import Sample, parse_samples
 from llmopt.serve.server import VllmServer
-from llmopt.serve.speculative import DraftModelSpeculative, NgramSpeculative, SpeculativeConfig
+from llmopt.serve.speculative import (
+    DraftModelSpeculative,
+    EagleSpeculative,
+    NgramSpeculative,
+    SpeculativeConfig,
+)
 
 __all__ = [
     "DraftModelSpeculative",
+    "EagleSpeculative",
     "Histogram",
     "LaunchCommand",
     "MetricsDelta",

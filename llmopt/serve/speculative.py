@@ -50,11 +50,26 @@ class NgramSpeculative(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+class EagleSpeculative(BaseModel):
+    """A draft head trained on the target's hidden states (EAGLE / EAGLE-3) proposes tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["eagle", "eagle3"] = "eagle3"
+    model: str
+    """Local folder or hub id of the draft head trained for the target model."""
+    num_speculative_tokens: int = Field(ge=1)
+
+    def to_vllm(self) -> dict[str, object]:
+        """The dict vLLM 0.32 reads from `--speculative-config`."""
+        return {**self.model_dump(), "model": expand(self.model)}
+
+
 SpeculativeConfig = Annotated[
-    DraftModelSpeculative | NgramSpeculative, Field(discriminator="method")
+    DraftModelSpeculative | NgramSpeculative | EagleSpeculative, Field(discriminator="method")
 ]
 
 
-def speculative_arg(spec: DraftModelSpeculative | NgramSpeculative) -> str:
+def speculative_arg(spec: DraftModelSpeculative | NgramSpeculative | EagleSpeculative) -> str:
     """The JSON text passed after `--speculative-config`."""
     return json.dumps(spec.to_vllm(), separators=(",", ":"))

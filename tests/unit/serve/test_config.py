@@ -108,9 +108,9 @@ def test_bad_numbers_and_unknown_fields_are_rejected() -> None:
 
 def test_unknown_speculative_method_names_valid_ones() -> None:
     with pytest.raises(ValidationError) as info:
-        ServeConfig(model="org/model", speculative={"method": "eagle", "num_speculative_tokens": 2})
-    assert "eagle" in str(info.value)
-    assert "'draft_model', 'ngram'" in str(info.value)
+        ServeConfig(model="org/model", speculative={"method": "mtp", "num_speculative_tokens": 2})
+    assert "mtp" in str(info.value)
+    assert "'draft_model', 'ngram', 'eagle', 'eagle3'" in str(info.value)
 
 
 def test_ngram_window_must_be_ordered() -> None:
@@ -163,3 +163,10 @@ def test_from_yaml_errors(tmp_path: Path) -> None:
         ServeConfig.from_yaml(str(tmp_path / "missing.yaml"))
     with pytest.raises(ValidationError, match="dtype"):
         ServeConfig.from_yaml("model: org/model\ndtype: fp64\n")
+
+
+def test_eagle_speculative_json() -> None:
+    head = {"method": "eagle3", "model": "org/eagle3-head", "num_speculative_tokens": 2}
+    config = ServeConfig(model="org/model", speculative=head)
+    args = config.to_args()
+    assert json.loads(args[args.index("--speculative-config") + 1]) == head
