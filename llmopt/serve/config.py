@@ -54,6 +54,13 @@ class ServeConfig(BaseModel):
     gpu_memory_utilization: float | None = Field(default=None, gt=0, le=1)
     tensor_parallel_size: int | None = Field(default=None, ge=1)
     seed: int | None = None
+    optimization_level: int | None = Field(default=None, ge=0, le=3)
+    """vLLM's `--optimization-level` (`-O0`: no torch.compile, starts sooner); None: vLLM's."""
+    worker_in_process: bool = False
+    """Run the model worker inside vLLM's engine-core process (VLLM_ENABLE_V1_MULTIPROCESSING=0,
+    vLLM's uni executor) instead of a process of its own: two processes import vLLM and torch
+    instead of three, so the server starts sooner. The API server stays a process of its own.
+    False is vLLM's default (its CPU build then insists on a separate worker process)."""
     extra_args: list[str] = Field(default_factory=list)
     """Flags passed to vLLM as they are, after the ones above."""
 
@@ -99,6 +106,7 @@ class ServeConfig(BaseModel):
         args += _opt("--gpu-memory-utilization", self.gpu_memory_utilization)
         args += _opt("--tensor-parallel-size", self.tensor_parallel_size)
         args += _opt("--seed", self.seed)
+        args += _opt("--optimization-level", self.optimization_level)
         return args + list(self.extra_args)
 
     def to_yaml(self) -> str:

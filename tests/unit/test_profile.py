@@ -13,6 +13,16 @@ def test_demo_profile_resolves_to_shipped_folders():
     assert profile.serve_config("draft").served_model_name == "demo:small"
 
 
+def test_demo_servers_start_quickly_and_the_default_layout_stays_available():
+    profile = Profile.load(DEMO)
+    quick = profile.serve_config("target")
+    assert (quick.worker_in_process, quick.optimization_level) == (True, 0)
+    real = profile.serve_config("target", worker_in_process=False, optimization_level=None)
+    assert (real.worker_in_process, real.optimization_level) == (False, None)
+    gpu = Profile.load(DEMO.with_name("gpu.yaml")).serve_config("target")
+    assert (gpu.worker_in_process, gpu.optimization_level) == (False, None)
+
+
 def test_hub_ids_pass_through():
     assert resolve_model("meta-llama/Llama-3.1-8B-Instruct") == "meta-llama/Llama-3.1-8B-Instruct"
 

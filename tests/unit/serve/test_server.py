@@ -172,6 +172,16 @@ def test_local_models_run_offline(tmp_path: Path) -> None:
     assert server.launch_command().env["HF_HUB_OFFLINE"] == "1"
 
 
+def test_worker_in_process_is_set_in_the_servers_environment() -> None:
+    default = VllmServer(CONFIG).launch_command()
+    assert "VLLM_ENABLE_V1_MULTIPROCESSING" not in default.env  # vLLM's own layout
+    quick = VllmServer(CONFIG.model_copy(update={"worker_in_process": True,
+                                                 "optimization_level": 0})).launch_command()
+    assert quick.env["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0"
+    assert quick.argv[quick.argv.index("--optimization-level") + 1] == "0"
+    assert "--optimization-level" not in default.argv
+
+
 def test_fractional_kv_space_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLMOPT_KV_CACHE_SPACE_GIB", "0.5")
     with pytest.raises(ConfigError, match="kv_cache_space_gib=0.5"):
