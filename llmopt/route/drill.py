@@ -59,11 +59,16 @@ class KillAfter(BaseCallbackHandler):
 
 
 def run_routed(router: RouterChatModel, items: Sequence[WorkloadItem], concurrency: int = 4,
-               callbacks: Sequence[BaseCallbackHandler] = ()) -> pd.DataFrame:
-    """Stream every item through `router`; one row each: id, answer, latency_s, error."""
+               callbacks: Sequence[BaseCallbackHandler] = (),
+               metadata: Callable[[int, WorkloadItem], dict[str, Any]] | None = None
+               ) -> pd.DataFrame:
+    """Stream every item through `router`; one row each: id, answer, latency_s, error.
+    `metadata(i, item)` adds tags to request i (feature, tenant, task_type)."""
 
-    def one(item: WorkloadItem) -> dict[str, Any]:
-        config = {"callbacks": list(callbacks), "metadata": {"request_id": item.id}}
+    def one(pair: tuple[int, WorkloadItem]) -> dict[str, Any]:
+        i, item = pair
+        tags = metadata(i, item) if metadata else {}
+        config = {"callbacks": list(callbacks), "metadata": {**tags, "request_id": item.id}}
         start = time.perf_counter()
         try:
             text = "".join(c.text for c in router.stream(item.messages(), config=config))
@@ -74,7 +79,7 @@ def run_routed(router: RouterChatModel, items: Sequence[WorkloadItem], concurren
                 "error": error}
 
     with ThreadPoolExecutor(concurrency) as pool:
-        return pd.DataFrame(list(pool.map(one, items)))
+        return pd.DataFrame(list(pool.map(one, enumerate(items))))
 
 
 def attempts_frame(router: RouterChatModel) -> pd.DataFrame:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 
 
 def request_text(messages: Sequence[BaseMessage]) -> str:
-    """The text a scorer reads: every message's text content, one per line."""
-    return "\n".join(m.text for m in messages)
+    """The text a scorer reads: the user's messages, one per line (a system prompt shared by
+    every request tells requests apart no better than nothing); every message where the
+    request holds no user message."""
+    human = [m.text for m in messages if isinstance(m, HumanMessage)]
+    return "\n".join(human or [m.text for m in messages])
 
 
 class Scorer(ABC):
