@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -91,8 +92,10 @@ class _Trace:
 
 
 async def send(client: aiohttp.ClientSession, endpoint: Endpoint, item: WorkloadItem, *,
-               token_counter: TokenCounter | None = None) -> Reply:
-    """Send `item` (retrying per `endpoint.retry`); a failure is returned as data, not raised."""
+               token_counter: TokenCounter | None = None,
+               on_answer: Callable[[], None] | None = None) -> Reply:
+    """Send `item` (retrying per `endpoint.retry`); a failure is returned as data, not raised.
+    `on_answer` is called when an attempt's response begins and when the request ends."""
     start_wall, start = time.time(), time.perf_counter()
     traces: list[_Trace] = []
     status, error, unreachable = "ok", None, False
@@ -100,10 +103,13 @@ async def send(client: aiohttp.ClientSession, endpoint: Endpoint, item: Workload
         async for attempt in _retrying(endpoint.retry):
             with attempt:
                 traces.append(_Trace())
-                await _attempt(client, endpoint, item, traces[-1])
+                await _attempt(client, endpoint, item, traces[-1], on_answer)
     except (HttpStatusError, StreamError, aiohttp.ClientError, TimeoutError,
             ValueError) as exc:  # ValueError: a chunk that is not JSON, or a line too long
         status, error, unreachable = _describe(exc, endpoint)
+    finally:
+        if on_answer is not None:
+            on_answer()
     latency = time.perf_counter() - start
     trace = traces[-1] if traces else _Trace()
     fields = _timings(trace, start, latency) | _tokens(trace, endpoint, item, token_counter)
@@ -132,10 +138,12 @@ def retryable(error: BaseException) -> bool:
 
 
 async def _attempt(client: aiohttp.ClientSession, endpoint: Endpoint, item: WorkloadItem,
-                   trace: _Trace) -> None:
+                   trace: _Trace, on_answer: Callable[[], None] | None = None) -> None:
     async with asyncio.timeout(endpoint.timeout_s), client.post(
         endpoint.url, json=endpoint.body(item), headers=endpoint.headers()
     ) as response:
+        if on_answer is not None:
+            on_answer()
         if response.status != 200:
             raise HttpStatusError(response.status, _message(await response.read()),
                                   _retry_after(response))

@@ -103,6 +103,9 @@ class StageRunner:
         self.stop = asyncio.Event()
         self.sent, self.wasted = 0, 0
         self.unreachable: str | None = None
+        self.answered, self.unanswered, self.launching = 0, 0, True  # for `_one`'s hand-over
+        self.progress = asyncio.Event()
+        self.hand_over = False
 
     async def execute(self) -> None:
         store = self.session.store
@@ -133,9 +136,17 @@ class StageRunner:
             raise errors.exceptions[0] from None
 
     async def _launch(self, group: asyncio.TaskGroup, bar: tqdm) -> None:
+        try:
+            await self._launch_all(group, bar)
+        finally:
+            self.launching = False
+            self.progress.set()
+
+    async def _launch_all(self, group: asyncio.TaskGroup, bar: tqdm) -> None:
         offsets = self.stage.arrivals(len(self.todo))
         slots = self.stage.slots()
         limit = asyncio.Semaphore(slots) if slots else None
+        self.hand_over = offsets is None and slots is not None and self.session.on_record is None
         start, wall = time.perf_counter(), time.time()
         deadline = start + (self.stage.max_seconds or math.inf)
         for n, (index, item) in enumerate(self.todo):
@@ -148,6 +159,7 @@ class StageRunner:
                     limit.release()
                 return
             scheduled = None if offsets is None else wall + offsets[n]
+            self.unanswered += 1
             group.create_task(self._one(index, item, scheduled, limit, bar))
             self.sent += 1
 
@@ -164,42 +176,80 @@ class StageRunner:
 
     async def _one(self, index: int, item: WorkloadItem, scheduled: float | None,
                    limit: asyncio.Semaphore | None, bar: tqdm) -> None:
+        """Send one request; then decide on stopping, free the slot, and keep the record.
+
+        In a closed loop without an `on_record` callback the record's bookkeeping (grading,
+        pricing, the JSONL line, the progress bar) waits until the request taking the freed
+        slot has its answer under way, so it never delays that request (at one stream it
+        would). It still happens for every finished request, on cancellation too."""
+        answered = False
+
+        def on_answer() -> None:  # the first call counts
+            nonlocal answered
+            if not answered:
+                answered = True
+                self._answered()
+
         try:
             reply = await send(self.session.client, self.session.endpoint, item,
-                               token_counter=self.session.token_counter)
-        finally:
+                               token_counter=self.session.token_counter, on_answer=on_answer)
+        except BaseException:
             if limit is not None:
                 limit.release()
-        record = self._record(index, item, scheduled, reply)
-        self._account(record, reply)
-        self.session.store.append(record)
-        bar.update(1)
-        if self.session.on_record is not None:
-            self.session.on_record(record)
+            raise
+        warmup, wasted, seen = index < self.stage.warmup, self.goal_met, self.answered
+        self._account(reply, warmup, wasted)
+        if limit is not None:
+            limit.release()
+        try:
+            if self.hand_over:
+                await self._next_under_way(seen)
+        finally:
+            record = self._record(index, item, scheduled, reply, warmup, wasted)
+            self.session.store.append(record)
+            bar.update(1)
+            if self.session.on_record is not None:
+                self.session.on_record(record)
 
-    def _record(self, index: int, item: WorkloadItem, scheduled: float | None,
-                reply: Reply) -> RequestRecord:
+    def _answered(self) -> None:
+        """`send`'s signal: a request's server answered (or the request failed)."""
+        self.answered += 1
+        self.unanswered -= 1
+        self.progress.set()
+
+    async def _next_under_way(self, seen: int) -> None:
+        """Wait until another request got its answer under way, or none will be."""
+        while (self.answered == seen and (self.launching or self.unanswered)
+               and not self.stop.is_set()):
+            self.progress.clear()
+            await self.progress.wait()
+
+    def _record(self, index: int, item: WorkloadItem, scheduled: float | None, reply: Reply,
+                warmup: bool, wasted: bool) -> RequestRecord:
         session = self.session
         return RequestRecord(
             id=item.id, tier=item.tier, stage=self.label, concurrency=self.stage.slots(),
-            target_rate=self.stage.target_rate, warmup=index < self.stage.warmup,
-            wasted=self.goal_met, session=session.id, model=session.endpoint.model,
+            target_rate=self.stage.target_rate, warmup=warmup,
+            wasted=wasted, session=session.id, model=session.endpoint.model,
             scheduled_s=scheduled, end_s=reply.start_s + reply.latency_s,
             cost_usd=cost_of(session.price, reply), **verdict(session.grader, item, reply),
             **reply.model_dump(exclude={"unreachable"}),
         )
 
-    def _account(self, record: RequestRecord, reply: Reply) -> None:
+    def _account(self, reply: Reply, warmup: bool, wasted: bool) -> None:
         """Count successes, mark waste, and stop on a met goal or an unreachable endpoint."""
-        self.wasted += record.wasted
-        self.session.any_ok |= record.ok
-        self.ok += record.ok and not record.warmup
+        ok = reply.status == "ok"
+        self.wasted += wasted
+        self.session.any_ok |= ok
+        self.ok += ok and not warmup
         if not self.goal_met and self._goal_reached():
             self.goal_met = True
             self.stop.set()
         if reply.unreachable and not self.session.any_ok:
             self.unreachable = reply.error
             self.stop.set()
+        if self.stop.is_set():
+            self.progress.set()
 
     def _goal_reached(self) -> bool:
         goal = self.session.stop_after_ok

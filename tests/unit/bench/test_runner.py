@@ -83,6 +83,25 @@ def test_interrupted_run_resumes_without_resending_or_losing(tmp_path, items) ->
     assert result.summary().iloc[0]["requests"] == 12
 
 
+def test_one_stream_sends_the_next_request_before_keeping_the_last_record(tmp_path,
+                                                                          items) -> None:
+    """The record's bookkeeping waits until the next request's answer is under way: when the
+    server takes request n, records 0..n-2 are on disk and record n-1 is not yet."""
+    path = tmp_path / "results.jsonl"
+    on_disk: list[int] = []
+    answer = answering(items)
+
+    def plan(body, n):
+        on_disk.append(len(path.read_text().splitlines()))
+        return answer(body, n)
+
+    with FakeServer(plan) as fake:
+        result = run(endpoint_for(fake), items, SynchronousProfile(max_requests=6),
+                     results_path=path, progress=False)
+    assert on_disk == [0, 0, 1, 2, 3, 4]
+    assert len(BenchResult.load(path).records) == len(result.records) == 6
+
+
 def test_resume_of_a_finished_run_sends_nothing(tmp_path, items) -> None:
     path = tmp_path / "results.jsonl"
     profile = SweepProfile(rates=2, saturation_concurrency=4, max_requests=4)
