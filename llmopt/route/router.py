@@ -104,7 +104,8 @@ class RouterChatModel(BaseChatModel):
                 "cascade": self.cascade is not None, "stream_mode": self.stream_mode}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return LangSmithParams(ls_provider=ROUTER_PROVIDER, ls_model_name="router",
+        return LangSmithParams(ls_provider=ROUTER_PROVIDER,
+                               ls_model_name=str(kwargs.get("model", "router")),
                                ls_model_type="chat")
 
     @property

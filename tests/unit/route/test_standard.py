@@ -1,0 +1,38 @@
+"""LangChain's standard unit tests (langchain-tests) for the router, on scripted tiers.
+
+Tool calling and structured output are off (the demo models cannot do them; see
+tests/integration/route/test_router_standard.py for the suite against vLLM).
+"""
+
+from __future__ import annotations
+
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from llmopt.route import RouterChatModel
+from tests.unit.route.conftest import FAST, tiers
+
+
+class TestRouterUnit(ChatModelUnitTests):
+    @property
+    def chat_model_class(self) -> type[RouterChatModel]:
+        return RouterChatModel
+
+    @property
+    def chat_model_params(self) -> dict:
+        return {"tiers": tiers(), "policy": FAST}
+
+    @property
+    def standard_chat_model_params(self) -> dict:
+        return {}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False
+
+    @property
+    def supports_model_override(self) -> bool:
+        return False  # the router picks the model; a per-call `model` would bypass it
