@@ -17,7 +17,6 @@ from llmopt import offline, workload
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError
 from llmopt.serve import ServeConfig, VllmServer
-from llmopt.serve.launch import QUICK_START
 from llmopt.workload import WorkloadItem
 
 DEMO_PREFIX = "demo:"
@@ -93,8 +92,6 @@ class Profile(BaseModel):
         name = self.target_model if which == "target" else self.draft_model
         fields = {"model": resolve_model(name), "served_model_name": name, "dtype": self.dtype,
                   "max_model_len": self.max_model_len}
-        if self.profile == "demo":  # starts in about half the time (llmopt.serve.launch)
-            fields |= QUICK_START
         return ServeConfig(**(fields | overrides))
 
     def server(self, which: Literal["target", "draft"], **overrides) -> VllmServer:

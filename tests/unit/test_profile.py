@@ -2,6 +2,7 @@ import pytest
 
 from llmopt.errors import ConfigError
 from llmopt.profile import Profile, resolve_model
+from llmopt.serve.launch import QUICK_START
 from llmopt.settings import REPO_ROOT
 
 DEMO = REPO_ROOT / "cookbook" / "profiles" / "demo.yaml"
@@ -13,14 +14,12 @@ def test_demo_profile_resolves_to_shipped_folders():
     assert profile.serve_config("draft").served_model_name == "demo:small"
 
 
-def test_demo_servers_start_quickly_and_the_default_layout_stays_available():
+def test_profile_servers_keep_vllms_process_layout_and_quick_start_is_opt_in():
     profile = Profile.load(DEMO)
-    quick = profile.serve_config("target")
-    assert (quick.worker_in_process, quick.optimization_level) == (True, 0)
-    real = profile.serve_config("target", worker_in_process=False, optimization_level=None)
+    real = profile.serve_config("target")
     assert (real.worker_in_process, real.optimization_level) == (False, None)
-    gpu = Profile.load(DEMO.with_name("gpu.yaml")).serve_config("target")
-    assert (gpu.worker_in_process, gpu.optimization_level) == (False, None)
+    quick = profile.serve_config("target", **QUICK_START)
+    assert (quick.worker_in_process, quick.optimization_level) == (True, 0)
 
 
 def test_hub_ids_pass_through():
