@@ -14,7 +14,8 @@ One server at a time; each start is `VllmServer.startup_s` (launch to the first 
                engine core's process (uni executor); the API server stays apart (vLLM's
                OpenAI server always runs its engine core in a process of its own), so vLLM
                and torch import twice instead of three times;
-  * quick-start: both (the demo profile's default: `llmopt.serve.launch.QUICK_START`).
+  * quick-start: both (`llmopt.serve.launch.QUICK_START`; opt-in: benchmarks/process_mode.py
+                 shows it measures a slower server).
 
 Printed: each start and the median per mode.
 """
