@@ -2,6 +2,8 @@
 
 data/metrics_*.txt: see test_metrics.py. data/startup.log: a tiny Llama, KV dtype auto.
 data/startup_kv_*.log: demo `large` at KV dtype auto / fp8 / turboquant_k8v4 (1 GiB KV space).
+data/metrics_ngram_{fresh,after}.txt: demo `large` with n-gram speculation (3 tokens, lookup 2-4)
+before and after four demo requests one at a time.
 """
 
 from pathlib import Path
@@ -61,6 +63,15 @@ def test_speculation_with_accepted_tokens_is_effective() -> None:
     effect = speculation_effect("draft_model", _delta("metrics_spec_decode.txt"))
     assert effect.verdict == "effective"
     assert "12 of 12 draft tokens accepted (100.0%), mean accepted length 4.00" in effect.measured
+
+
+def test_ngram_on_the_demo_model_as_recorded() -> None:
+    delta = _delta("metrics_ngram_after.txt", "metrics_ngram_fresh.txt")
+    effect = speculation_effect("ngram", delta)
+    assert effect.verdict == "effective"
+    assert "19 of 105 draft tokens accepted (18.1%), mean accepted length 1.54" in effect.measured
+    hits = prefix_cache_effect(delta)  # four requests sharing the manual
+    assert hits.verdict == "effective" and "1,152 of 2,050" in hits.measured
 
 
 def test_speculation_with_no_accepted_tokens_is_no_effect() -> None:
