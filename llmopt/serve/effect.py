@@ -104,7 +104,7 @@ def quality_noise_points(accuracy: float, requests: int) -> float:
 
 def kv_dtype_effect(dtype: str, base_tokens: int | None, tokens: int | None,
                     base: Outcome | None = None, candidate: Outcome | None = None,
-                    base_dtype: str = "auto") -> Effect:
+                    base_dtype: str = "auto", noise_pct: float | None = None) -> Effect:
     """A KV-cache dtype against `base_dtype`, from the capacities the servers reported."""
     option = f"kv_cache_dtype={dtype}"
     promised = f"more KV-cache tokens in the same memory than {base_dtype} (8-bit: 2x, 4-bit: ~4x)"
@@ -118,11 +118,12 @@ def kv_dtype_effect(dtype: str, base_tokens: int | None, tokens: int | None,
         return Effect(option=option, promised=promised, measured=measured, verdict="no effect",
                       why=f"accepted, but the capacity is {ratio:.2f}x {base_dtype}'s "
                           f"(< {MIN_CAPACITY_GAIN:.2f}x)")
-    return _judged(option, promised, measured, base, candidate)
+    return _judged(option, promised, measured, base, candidate, noise_pct)
 
 
 def prefix_cache_effect(delta: MetricsDelta | None, base: Outcome | None = None,
-                        candidate: Outcome | None = None) -> Effect:
+                        candidate: Outcome | None = None,
+                        noise_pct: float | None = None) -> Effect:
     """Prefix caching on, from the /metrics delta of the run with it on."""
     option = "enable_prefix_caching"
     promised = "shared prompt prefixes served from cache: fewer prompt tokens computed, lower TTFT"
@@ -137,11 +138,12 @@ def prefix_cache_effect(delta: MetricsDelta | None, base: Outcome | None = None,
         return Effect(option=option, promised=promised, measured=measured, verdict="no effect",
                       why=f"hit rate below {MIN_PREFIX_HIT_RATE:.0%}: the prompts share no "
                           "cached prefix")
-    return _judged(option, promised, measured, base, candidate)
+    return _judged(option, promised, measured, base, candidate, noise_pct)
 
 
 def speculation_effect(method: str, delta: MetricsDelta | None, base: Outcome | None = None,
-                       candidate: Outcome | None = None) -> Effect:
+                       candidate: Outcome | None = None,
+                       noise_pct: float | None = None) -> Effect:
     """Speculative decoding with `method`, from the /metrics delta of the run with it on."""
     option = f"speculative={method}"
     promised = "several tokens per target step: lower TPOT and more tokens/s at low concurrency"
@@ -156,7 +158,7 @@ def speculation_effect(method: str, delta: MetricsDelta | None, base: Outcome | 
     if delta.spec_decode_num_accepted_tokens < MIN_ACCEPTED_TOKENS:
         return Effect(option=option, promised=promised, measured=measured, verdict="no effect",
                       why="no draft token was accepted: every step emits one token, as without")
-    return _judged(option, promised, measured, base, candidate)
+    return _judged(option, promised, measured, base, candidate, noise_pct)
 
 
 DECISION_COLUMNS = [*COLUMNS[:5], "verdict", *COLUMNS[5:]]
@@ -189,12 +191,13 @@ def save_decisions(results_dir: str | Path, name: str, rows: list[dict],
 
 
 def _judged(option: str, promised: str, measured: str, base: Outcome | None,
-            candidate: Outcome | None) -> Effect:
-    """The mechanism worked: harmful if slower or less accurate beyond noise, else effective."""
+            candidate: Outcome | None, noise_pct: float | None) -> Effect:
+    """The mechanism worked: harmful if slower or less accurate beyond noise, else effective.
+    `noise_pct` (e.g. the spread of repeated baseline runs) replaces both speed noise bands."""
     if base is None or candidate is None:
         return Effect(option=option, promised=promised, measured=measured, verdict="effective",
                       why="the mechanism worked; speed and quality were not compared")
-    harms = _harms(base, candidate)
+    harms = _harms(base, candidate, noise_pct)
     changes = _changes(base, candidate)
     measured = "; ".join([measured, *changes]) if changes else measured
     if harms:
@@ -204,14 +207,16 @@ def _judged(option: str, promised: str, measured: str, base: Outcome | None,
                   why="the mechanism worked and nothing got worse beyond noise")
 
 
-def _harms(base: Outcome, candidate: Outcome) -> list[str]:
+def _harms(base: Outcome, candidate: Outcome, noise_pct: float | None = None) -> list[str]:
     harms = []
+    latency_band = LATENCY_NOISE_PCT if noise_pct is None else noise_pct
+    rate_band = THROUGHPUT_NOISE_PCT if noise_pct is None else noise_pct
     d_latency = _pct(candidate.latency_s, base.latency_s)
-    if d_latency is not None and d_latency > LATENCY_NOISE_PCT:
-        harms.append(f"latency +{d_latency:.0f}% (noise band {LATENCY_NOISE_PCT:g}%)")
+    if d_latency is not None and d_latency > latency_band:
+        harms.append(f"latency +{d_latency:.0f}% (noise band {latency_band:g}%)")
     d_rate = _pct(candidate.tokens_per_s, base.tokens_per_s)
-    if d_rate is not None and d_rate < -THROUGHPUT_NOISE_PCT:
-        harms.append(f"tokens/s {d_rate:.0f}% (noise band {THROUGHPUT_NOISE_PCT:g}%)")
+    if d_rate is not None and d_rate < -rate_band:
+        harms.append(f"tokens/s {d_rate:.0f}% (noise band {rate_band:g}%)")
     if base.accuracy is not None and candidate.accuracy is not None:
         drop = 100 * (base.accuracy - candidate.accuracy)
         noise = quality_noise_points(base.accuracy, min(base.requests, candidate.requests))

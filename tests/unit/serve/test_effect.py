@@ -93,6 +93,13 @@ def test_speculation_that_slows_decoding_is_harmful() -> None:
     assert "latency +30%" in effect.why
 
 
+def test_a_measured_noise_band_replaces_the_default() -> None:
+    slower = SAME.model_copy(update={"latency_s": 1.3})
+    delta = _delta("metrics_spec_decode.txt")
+    assert speculation_effect("ngram", delta, SAME, slower, noise_pct=50).verdict == "effective"
+    assert "noise band 20%" in speculation_effect("ngram", delta, SAME, slower, noise_pct=20).why
+
+
 def test_kv_capacity_lines_in_recorded_logs() -> None:
     assert parse_kv_cache_tokens(_text("startup.log")) == 4_194_304
     assert parse_max_concurrency(_text("startup.log")) == (512, 8192.0)
