@@ -3,7 +3,8 @@
 Each stage of the profile sends the workload's items in order (each at most once per stage),
 bounded by the profile's `max_requests` / `max_seconds`, with at most `slots()` requests in
 flight and, for open loops, at the profile's arrival times. Every finished request is graded,
-priced and appended to the results file at once; a resumed run skips the item ids a stage
+priced and appended to the results file as it finishes (`StageRunner._one`: in a closed loop
+once the next request is under way); a resumed run skips the item ids a stage
 already recorded, and the stages a session already finished.
 """
 

@@ -1,8 +1,9 @@
 """Run one stage: its schedule, bounded concurrency, early stop, records and /metrics delta.
 
 `StageRunner` launches the stage's requests (closed loop: when one of `slots()` is free; open
-loop: at the profile's arrival times), grades, prices and stores each one as it finishes, and
-stops launching on the stage's bound, a met early-stop goal or an unreachable endpoint.
+loop: at the profile's arrival times), grades, prices and stores each one as it finishes (in a
+closed loop, as soon as the request taking its slot is under way), and stops launching on the
+stage's bound, a met early-stop goal or an unreachable endpoint.
 """
 
 from __future__ import annotations
