@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from llmopt.cache.base import ResponseCache
+from llmopt.cache.base import ResponseCache, load_generations
 from llmopt.errors import ConfigError
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
@@ -93,7 +93,13 @@ class FaissSemanticCache(ResponseCache):
 
     def nearest(self, prompt: str, llm_string: str = "",
                 vector: np.ndarray | None = None) -> tuple[float, str | None]:
-        """(cosine similarity, stored value) of the nearest live entry; (-1, None) if none."""
+        """(cosine similarity, answer text) of the nearest live entry, whatever the threshold;
+        (-1, None) when the tenant has none. `vector` skips embedding the prompt again."""
+        sim, raw = self._nearest(prompt, llm_string, vector)
+        return sim, (load_generations(raw)[0].text if raw is not None else None)
+
+    def _nearest(self, prompt: str, llm_string: str,
+                 vector: np.ndarray | None = None) -> tuple[float, str | None]:
         q = self.embed([prompt]) if vector is None else vector.reshape(1, -1)
         now = time.time()
         with self._lock:
@@ -121,7 +127,7 @@ class FaissSemanticCache(ResponseCache):
         # FAISS flat indexes keep the vector; a dropped row is skipped on search.
 
     def _get(self, prompt: str, llm_string: str) -> str | None:
-        sim, value = self.nearest(prompt, llm_string)
+        sim, value = self._nearest(prompt, llm_string)
         return value if value is not None and sim >= self.threshold else None
 
     def _put(self, prompt: str, llm_string: str, value: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,7 +13,7 @@ def trigram_embed(texts: Sequence[str], dim: int = 256) -> np.ndarray:
     for row, t in enumerate(texts):
         t = f"  {t.lower()} "
         for i in range(len(t) - 2):
-            out[row, hash(t[i:i + 3]) % dim] += 1.0
+            out[row, zlib.crc32(t[i:i + 3].encode()) % dim] += 1.0
         n = np.linalg.norm(out[row])
         if n:
             out[row] /= n

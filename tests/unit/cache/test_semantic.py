@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from llmopt.cache import semantic as sem
+from llmopt.cache.semantic import FaissSemanticCache
+from llmopt.errors import ConfigError
+from tests.unit.cache.fakes import trigram_embed
+
+LLM = '{"model": "demo-large", "temperature": 0.0}'
+
+
+def cache(**kw) -> FaissSemanticCache:
+    return FaissSemanticCache(embedder=trigram_embed, **kw)
+
+
+def test_close_wording_hits_and_far_wording_misses() -> None:
+    c = cache(threshold=0.8)
+    c.put("where is my order 1234?", LLM, "shipped")
+    assert c.get("where is my order 1234", LLM) == "shipped"
+    assert c.get("what is your refund policy for shoes?", LLM) is None
+    sim, value = c.nearest("what is your refund policy for shoes?", LLM)
+    assert value == "shipped" and sim < 0.8
+
+
+def test_model_and_params_are_part_of_the_key() -> None:
+    c = cache(threshold=0.5)
+    c.put("p", LLM, "a")
+    assert c.get("p", LLM.replace("large", "small")) is None
+    assert c.get("p", '{"model": "m", "temperature": 1.0}') is None and c.stats.bypassed == 1
+
+
+def test_ttl_expires(monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(sem.time, "time", lambda: now[0])
+    c = cache(ttl_s=10)
+    c.put("p", LLM, "a")
+    now[0] += 11
+    assert c.get("p", LLM) is None and len(c) == 0
+
+
+def test_size_limit_evicts_least_recently_used(monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(sem.time, "time", lambda: now[0])
+    c = cache(max_entries=2, threshold=0.99)
+    for p in ("alpha order", "bravo refund"):
+        now[0] += 1
+        c.put(p, LLM, p)
+    now[0] += 1
+    assert c.get("alpha order", LLM) == "alpha order"
+    now[0] += 1
+    c.put("charlie shipping", LLM, "charlie shipping")
+    assert len(c) == 2 and c.stats.evictions == 1
+    assert c.get("bravo refund", LLM) is None
+
+
+@pytest.mark.parametrize("bad", [{"threshold": 1.5}, {"ttl_s": 0}, {"max_entries": 0}])
+def test_bad_settings_are_named(bad) -> None:
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        cache(**bad)
+
+
+def test_tenants_never_see_each_other_under_concurrency() -> None:
+    base = cache(threshold=0.0)          # any entry of the tenant would be a hit
+    tenants = [base.for_namespace(f"t{i}") for i in range(8)]
+    start = threading.Barrier(len(tenants))
+    wrong: list[str] = []
+
+    def work(c: FaissSemanticCache) -> None:
+        start.wait()
+        for j in range(30):
+            c.put(f"question number {j}", LLM, f"{c.namespace}-{j}")
+            got = c.get(f"question number {j}", LLM)
+            if got is None or not got.startswith(f"{c.namespace}-"):
+                wrong.append(f"{c.namespace} {j} -> {got}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in tenants]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    assert all(len(t) == 30 for t in tenants)
+
+
+def test_minilm_scores_a_paraphrase_above_an_unrelated_request() -> None:
+    c = FaissSemanticCache(threshold=0.0)
+    c.put("Where is my order 1234?", LLM, "shipped")
+    para, _ = c.nearest("Can you tell me where order 1234 is?", LLM)
+    other, _ = c.nearest("How do I reset my password?", LLM)
+    assert para > 0.7 > other
