@@ -208,3 +208,82 @@ def paraphrases(item: WorkloadItem, n: int, seed: int = 0) -> list[WorkloadItem]
     facts = Facts.from_dict(item.facts)
     rng = random.Random(f"llmopt-paraphrase-{item.id}-{seed}")
     return [make_item(facts, rng, f"{item.id}-p{k}") for k in range(n)]
+
+
+NEAR_MISS_KINDS = ("order_id", "item", "price", "days", "member")
+
+
+def near_misses(item: WorkloadItem, n: int, seed: int = 0) -> list[WorkloadItem]:
+    """`n` requests worded like `item` (its text with one fact swapped in place: order id, the
+    item complained about, its price, days since delivery or membership) whose reference answer
+    differs from `item`'s. A cache that serves `item`'s answer for one of them is wrong.
+
+    Kinds that cannot change this item's answer are skipped; fewer than `n` may come back only
+    when no kind applies (never for a generated item: the order id always does)."""
+    if not item.facts:
+        raise ConfigError(f"item {item.id} has no generator facts to vary")
+    if n < 0:
+        raise ConfigError(f"n must be >= 0, got {n}")
+    f = Facts.from_dict(item.facts)
+    rng = random.Random(f"llmopt-nearmiss-{item.id}-{seed}")
+    out: list[WorkloadItem] = []
+    for _ in range(n * 20):
+        if len(out) == n:
+            break
+        kind = rng.choice(NEAR_MISS_KINDS)
+        changed = _swap(item.user, f, kind, rng)
+        if changed is None:
+            continue
+        text, g = changed
+        ref = resolve(g)
+        if ref == item.reference or text == item.user:
+            continue
+        out.append(WorkloadItem(id=f"{item.id}-n{len(out)}", system=item.system, user=text,
+                                reference=ref, tier=g.tier, group=g.order_id,
+                                facts=g.to_dict()))
+    return out
+
+
+def _swap(text: str, f: Facts, kind: str, rng: random.Random) -> tuple[str, Facts] | None:
+    """`text` with one fact of kind `kind` replaced, and the new facts; None if not applicable."""
+    if kind == "order_id":
+        oid = f"{rng.randrange(100_000, 1_000_000)}"
+        return (text.replace(f.order_id, oid), replace(f, order_id=oid)) if oid != f.order_id \
+            else None
+    if kind == "item" and len(f.items) > 1:
+        at = text.find(f.item)
+        after = text[at + len(f.item):at + len(f.item) + 6]
+        if at < 0 or after.startswith((" (", " for $", " at $")):
+            return None  # the complaint does not name the item outside the basket list
+        t = rng.choice([i for i in range(len(f.items)) if i != f.target])
+        g = replace(f, target=t)
+        return text[:at] + g.item + text[at + len(f.item):], g
+    if kind == "price" and (f.intent == "cancel" or f.tier == "hard"):
+        price = rng.randint(20, 399)
+        if price == f.price:
+            return None
+        prices = list(f.prices)
+        prices[f.target] = price
+        g = replace(f, prices=tuple(prices))
+        for old in (f"{f.item} (${f.price})", f"{f.item} for ${f.price}", f"{f.item} at ${f.price}",
+                    f"${f.price}."):
+            if old in text:
+                return text.replace(old, old.replace(f"${f.price}", f"${price}"), 1), g
+        return None
+    if kind == "days" and f"{f.days} days ago" in text:
+        days = rng.randint(1, 90)
+        if days == f.days:
+            return None
+        return text.replace(f"{f.days} days ago", f"{days} days ago", 1), replace(f, days=days)
+    if kind == "member":
+        if f.member == "gold":
+            for phrase in GOLD:
+                if phrase in text:
+                    return (" ".join(text.replace(phrase, "").split()),
+                            replace(f, member="standard"))
+            return None
+        for phrase in STANDARD:
+            if phrase and phrase in text:
+                return text.replace(phrase, GOLD[0]), replace(f, member="gold")
+        return f"{text} {GOLD[0]}", replace(f, member="gold")
+    return None

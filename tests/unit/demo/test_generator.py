@@ -96,3 +96,39 @@ def test_bad_input_names_the_value():
         generator.generate(5, hard_share=1.5)
     with pytest.raises(ConfigError, match="'medium'"):
         generator.sample_facts(__import__("random").Random(0), "medium")
+
+
+def test_near_misses_keep_the_wording_and_change_the_answer() -> None:
+    from llmopt.demo.generator import Facts, near_misses, resolve
+
+    items = generator.generate(60, seed=3)
+    kinds_seen = set()
+    for item in items:
+        misses = near_misses(item, 4, seed=1)
+        assert len(misses) == 4
+        for miss in misses:
+            assert miss.reference != item.reference
+            assert miss.reference == resolve(Facts.from_dict(miss.facts))
+            assert miss.user != item.user and miss.system == item.system
+            a, b = set(item.user.split()), set(miss.user.split())
+            assert len(a ^ b) <= 8          # same wording, one fact swapped
+            changed = {k for k in item.facts if item.facts[k] != miss.facts[k]}
+            assert len(changed) == 1
+            kinds_seen |= changed
+    assert kinds_seen >= {"order_id", "target", "prices", "days", "member"}
+
+
+def test_near_misses_are_reproducible_and_additive() -> None:
+    from llmopt.demo.generator import near_misses
+
+    item = generator.generate(1, seed=5)[0]
+    assert near_misses(item, 3, seed=2) == near_misses(item, 3, seed=2)
+    assert generator.generate(1, seed=5)[0] == item
+
+
+def test_near_misses_need_facts() -> None:
+    from llmopt.demo.generator import near_misses
+    from llmopt.workload import WorkloadItem
+
+    with pytest.raises(ConfigError, match="facts"):
+        near_misses(WorkloadItem(id="x", system="s", user="hi", reference={}), 2)
