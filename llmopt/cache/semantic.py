@@ -147,6 +147,29 @@ class FaissSemanticCache(ResponseCache):
                     self._drop(shelf, i)
                     self._count("evictions")
 
+    def put_many(self, prompts: Sequence[str], llm_string: str, texts: Sequence[str],
+                 vectors: np.ndarray | None = None) -> None:
+        """Store many answers at once (one embedding batch); `vectors` skips embedding."""
+        from langchain_core.outputs import Generation
+
+        from llmopt.cache.base import dump_generations
+
+        if len(prompts) != len(texts):
+            raise ConfigError(f"put_many got {len(prompts)} prompts and {len(texts)} texts; "
+                              "give one text per prompt")
+        if self._bypass(llm_string):
+            return
+        v = self.embed(list(prompts)) if vectors is None else np.asarray(vectors, np.float32)
+        now = time.time()
+        with self._lock:
+            shelf = self._shelf(llm_string, create=True)
+            shelf.index.add(v)
+            shelf.values.extend(dump_generations([Generation(text=t)]) for t in texts)
+            shelf.created.extend([now] * len(texts))
+            shelf.used.extend([now] * len(texts))
+            shelf.live += len(texts)
+        self._count("writes", len(texts))
+
     def _clear(self) -> None:
         with self._lock:
             for key in [k for k in self._shared["shelves"] if k[0] == self.namespace]:

@@ -94,6 +94,7 @@ class _Store:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per hit
             conn.execute(_SCHEMA)
             conn.execute("CREATE INDEX IF NOT EXISTS llmopt_cache_used ON llmopt_cache"
                          " (namespace, used)")
