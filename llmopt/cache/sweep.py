@@ -4,8 +4,9 @@
 already in the cache, -1 when none; exact repeats have 1.0), `served_correct` (whether that
 nearest request's answer grades right for *this* request, against this request's reference),
 `cost_usd` and `latency_s` (what sending this request costs). Every earlier request counts as
-cached (a hit is not written back in a real cache, so this is the upper bound on reuse). A threshold t serves every
-request with similarity >= t from the cache; a served answer that grades wrong is a false hit.
+cached (a real cache writes only misses back, so this is the upper bound on reuse). A threshold
+t serves every request with similarity >= t from the cache; a served answer that grades wrong is
+a false hit.
 The sweep re-uses the same similarities for every threshold, so the server is queried once.
 """
 
