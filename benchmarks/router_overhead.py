@@ -1,0 +1,162 @@
+"""What does the router add per call? Side by side with LiteLLM's Router, on the same servers.
+
+    .venv/bin/python benchmarks/router_overhead.py [--requests 60] [--instant-calls 2000]
+                                   [--litellm-python /tmp/litellm-venv/bin/python]
+
+Two measurements:
+
+  * in process, on instant tiers (LangChain fake chat models that answer at once): the time of
+    `RouterChatModel.invoke` minus a direct `invoke` of the same tier, p50 and p99, for the
+    heuristic and the embedding (MiniLM + logistic regression) scorers. This is the router's own
+    cost per call, free of server noise. LiteLLM's `Router.completion(..., mock_response=...)`
+    against `litellm.completion(..., mock_response=...)` is the same measurement for LiteLLM.
+  * end to end, on the demo `small` (cheap) and `large` (strong) vLLM servers, interleaved
+    request by request: a direct ChatOpenAI call to the tier the scorer picks, the router (both
+    scorers), and LiteLLM's Router sending the same request to the same tier (LiteLLM is given
+    the router's decision, so its figure holds no scoring). Reported: p50 and p99 latency and the
+    difference of medians against the direct call.
+
+LiteLLM lives in its own environment (never in requirements/main.txt): create it with
+`python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install litellm` and pass its
+python with --litellm-python; without it the LiteLLM columns are left out and say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from llmopt import offline
+from llmopt.demo import generator
+from llmopt.profile import Profile
+from llmopt.route import RouterChatModel, Tier
+from llmopt.route.scorers import EmbeddingScorer, HeuristicScorer
+from llmopt.settings import REPO_ROOT
+
+LITELLM_PART = Path(__file__).with_name("router_overhead_litellm.py")
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50_ms": 1000 * statistics.median(ordered), "p99_ms": 1000 * at(0.99)}
+
+
+def timed(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def scorers(items: list) -> dict[str, object]:
+    texts = [i.user for i in items]
+    embedding = EmbeddingScorer().fit(texts, [i.tier == "easy" for i in items])
+    return {"heuristic": HeuristicScorer(), "embedding": embedding}
+
+
+def instant(calls: int, chosen: dict[str, object], messages: list) -> dict[str, dict]:
+    fake = lambda: FakeListChatModel(responses=["ok"])  # noqa: E731
+    tiers = [Tier(name="cheap", model=fake(), priced_as="demo:small"),
+             Tier(name="strong", model=fake(), priced_as="demo:large")]
+    direct = fake()
+    routers = {n: RouterChatModel(tiers=tiers, scorer=s, thresholds=[0.5])
+               for n, s in chosen.items()}
+    samples: dict[str, list[float]] = {"direct": [], **{n: [] for n in routers}}
+    for i in range(calls):
+        m = messages[i % len(messages)]
+        samples["direct"].append(timed(lambda m=m: direct.invoke(m)))
+        for name, router in routers.items():
+            samples[name].append(timed(lambda r=router, m=m: r.invoke(m)))
+    return {n: percentiles(v) for n, v in samples.items()}
+
+
+def end_to_end(requests: int, chosen: dict[str, object], items: list, servers: dict,
+               litellm: list[float] | None) -> dict[str, dict]:
+    tiers = [Tier.openai(name, s.base_url, s.model_name, s.model_name, max_tokens=32)
+             for name, s in servers.items()]
+    routers = {n: RouterChatModel(tiers=tiers, scorer=s, thresholds=[0.5])
+               for n, s in chosen.items()}
+    samples: dict[str, list[float]] = {"direct": [], **{n: [] for n in routers}}
+    for i in range(requests):
+        messages = items[i % len(items)].messages()
+        tier = tiers[routers["heuristic"].route(_as_lc(messages))]
+        samples["direct"].append(timed(lambda t=tier, m=messages: t.model.invoke(m, max_tokens=32)))
+        for name, router in routers.items():
+            samples[name].append(timed(lambda r=router, m=messages: r.invoke(m)))
+    return {n: percentiles(v) for n, v in samples.items()}
+
+
+def _as_lc(messages: list[dict]) -> list:
+    from langchain_core.messages import convert_to_messages
+
+    return convert_to_messages(messages)
+
+
+def run_litellm(python: str, payload: dict) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(payload, f)
+    out = subprocess.run([python, str(LITELLM_PART), f.name], capture_output=True, text=True,
+                         check=False)
+    if out.returncode != 0:
+        return {"error": out.stderr[-2000:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--instant-calls", type=int, default=2000)
+    parser.add_argument("--litellm-python", default=None)
+    parser.add_argument("--no-servers", action="store_true")
+    args = parser.parse_args()
+    offline.enable()
+    items = generator.generate(120, seed=0)
+    chosen = scorers(items[:80])
+    lc_messages = [_as_lc(i.messages()) for i in items[80:]]
+    report: dict = {"instant": instant(args.instant_calls, chosen, lc_messages)}
+    if args.litellm_python:
+        report["instant_litellm"] = run_litellm(args.litellm_python, {
+            "mode": "instant", "calls": args.instant_calls,
+            "messages": [i.messages() for i in items[80:]]})
+    if not args.no_servers:
+        pilot = Profile.load(REPO_ROOT / "cookbook/profiles/demo.yaml")
+        pilot.prepare()
+        servers = {"cheap": pilot.server("draft", extra_args=["-O0"]),
+                   "strong": pilot.server("target", extra_args=["-O0"])}
+        threads = [threading.Thread(target=s.start) for s in servers.values()]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        try:
+            report["end_to_end"] = end_to_end(args.requests, chosen, items[80:], servers, None)
+            if args.litellm_python:
+                heuristic = chosen["heuristic"]
+                report["end_to_end_litellm"] = run_litellm(args.litellm_python, {
+                    "mode": "servers", "requests": args.requests,
+                    "servers": {n: [s.base_url, s.model_name] for n, s in servers.items()},
+                    "messages": [i.messages() for i in items[80:]],
+                    "route": [int(heuristic.score(_as_lc(i.messages())) >= 0.5)
+                              for i in items[80:]]})
+        finally:
+            for s in servers.values():
+                s.stop()
+    print(json.dumps(report, indent=1))
+    for part, rows in report.items():
+        if "direct" in rows:
+            base = rows["direct"]["p50_ms"]
+            for name, row in rows.items():
+                print(f"{part:>20} {name:>10}: p50 {row['p50_ms']:8.3f} ms  p99 "
+                      f"{row['p99_ms']:8.3f} ms  added p50 {row['p50_ms'] - base:+8.3f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
