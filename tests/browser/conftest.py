@@ -97,7 +97,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
         time.sleep(0.2)  # polling interval, not a wait for something to happen
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
     """JupyterLab (and Notebook 7 where installed) from this environment, on loopback."""
     if not Path(CHROMIUM).exists():
@@ -148,7 +148,7 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's sync API keeps an event loop running in
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A headless Chromium context (fresh profile folder) driven by Playwright's sync API."""
     from playwright.sync_api import sync_playwright
