@@ -22,7 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 180_000
 """For anything the page or the kernel does (generous: a loaded 2-core machine)."""
 
+ERROR_MIME = "application/vnd.jupyter.error"
+"""The MIME type of a cell's traceback in the page."""
+
 FRONTENDS = {"lab": "/lab/tree/{}", "notebook7": "/notebooks/{}"}
+
+KNOWN_ERRORS = {"notebook7": ["Cannot read properties of undefined (reading 'schema')"]}
+"""Uncaught page errors of a frontend's own code that do not touch the widgets: Notebook 7.6.5
+throws this one from its keyboard-shortcut settings handler while loading (seen with an empty
+user settings folder too)."""
 
 
 def notebook_for(cases: list[WidgetCase]) -> nbformat.NotebookNode:
@@ -38,13 +46,23 @@ def notebook_for(cases: list[WidgetCase]) -> nbformat.NotebookNode:
 class NotebookPage:
     """A notebook opened in one frontend, its cells run, the page's errors collected."""
 
-    def __init__(self, page: Any, errors: PageErrors) -> None:
-        self.page, self.errors = page, errors
+    def __init__(self, page: Any, errors: PageErrors, known: list[str]) -> None:
+        self.page, self.errors, self.known = page, errors, known
+
+    def unexpected(self) -> list[str]:
+        """Uncaught page errors other than the frontend's known ones."""
+        return [e for e in self.errors.uncaught if not any(k in e for k in self.known)]
 
     def run_all(self) -> None:
-        self.page.wait_for_function(
-            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-            " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=TIMEOUT_MS)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(
+                "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pytest.fail(f"the notebook did not open at {self.page.url.split('?')[0]}; the page "
+                        f"shows:\n{self.page.inner_text('body')[:2000]}\n{self.errors.text()}")
         self.page.evaluate("""async () => {
             const app = window.jupyterapp;
             const panel = app.shell.currentWidget;
@@ -68,8 +86,11 @@ class NotebookPage:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         root = self.page.locator(f".case-{case.name}")
+        failed = self.page.locator(f"[data-mime-type='{ERROR_MIME}']")
         try:
-            root.wait_for(state="visible", timeout=TIMEOUT_MS)
+            root.or_(failed).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+            if not root.is_visible():
+                raise PlaywrightTimeout("a cell failed")
         except PlaywrightTimeout:
             outputs = self.page.locator(".jp-OutputArea-output").all_inner_texts()
             pytest.fail(f"{case.name} did not render.\nCell outputs:\n"
@@ -91,12 +112,12 @@ def opened(request: pytest.FixtureRequest, jupyter: Jupyter, chromium: Any
     page.set_default_timeout(TIMEOUT_MS)
     errors = PageErrors()
     page.on("console", lambda m: m.type == "error" and errors.console.append(m.text))
-    page.on("pageerror", lambda e: errors.uncaught.append(str(e)))
+    page.on("pageerror", lambda e: errors.uncaught.append(e.stack or str(e)))
     page.goto(jupyter.page_url(FRONTENDS[frontend].format(name)))
-    opened = NotebookPage(page, errors)
+    opened = NotebookPage(page, errors, KNOWN_ERRORS.get(frontend, []))
     opened.run_all()
     yield opened
-    assert not errors.uncaught, errors.text()
+    assert not opened.unexpected(), errors.text()
     page.close()
 
 
@@ -156,4 +177,4 @@ def test_widget_follows_its_control(opened: NotebookPage, case: WidgetCase,
     if case.chart:
         _wait_for_chart(opened.page, case, chart_before, after.get(case.chart, ""))
     root.screenshot(path=screenshots / f"{frontend}-{case.name}-after.png")
-    assert not opened.errors.uncaught, opened.errors.text()
+    assert not opened.unexpected(), opened.errors.text()
