@@ -1,0 +1,256 @@
+"""Semantic cache shared through plain Redis (no RediSearch needed): the entries live in Redis,
+each process searches them with a local FAISS mirror.
+
+Layout under `{prefix}:{namespace}:` (one tenant never reads outside its own prefix):
+- `<exact key>`: a hash {a: answer, x: its log id, l: its log}, TTL as Redis expiry;
+- `__lru__`: last use per entry (sorted set), the per-tenant size limit evicts its oldest,
+  exactly as `RedisCache` does;
+- `__log__:<llm digest>`: a stream per model + generation parameters of (entry key, float32
+  embedding). A process's mirror reads the stream from where it stopped before every lookup,
+  so it sees other writers' entries at once; evicted entries leave the stream, expired ones are
+  trimmed from it.
+
+A hit is confirmed in Redis (the answer is read there, and its last use set, in one script), so
+an entry another process evicted, expired or cleared is never served from a stale mirror.
+A Redis that goes away degrades to no cache (`stats.degraded`), never to an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from llmopt.cache.base import dump_generations, load_generations
+from llmopt.cache.redis import RedisCache
+from llmopt.cache.semantic import Embedder, _Shelf, minilm_embedder
+from llmopt.errors import ConfigError
+
+# KEYS: entry, lru, log. ARGV: answer, vector, now, ttl ms (0: none), max entries (0: none).
+_PUT = """
+local old = redis.call('HGET', KEYS[1], 'x')
+local ttl = tonumber(ARGV[4])
+local id
+if ttl > 0 then
+  local t = redis.call('TIME')
+  local minid = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - ttl)
+  id = redis.call('XADD', KEYS[3], 'MINID', '~', minid, '*', 'k', KEYS[1], 'v', ARGV[2])
+else
+  id = redis.call('XADD', KEYS[3], '*', 'k', KEYS[1], 'v', ARGV[2])
+end
+if old then redis.call('XDEL', KEYS[3], old) end
+redis.call('HSET', KEYS[1], 'a', ARGV[1], 'x', id, 'l', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+local evicted = 0
+local maxn = tonumber(ARGV[5])
+if maxn > 0 then
+  local over = redis.call('ZCARD', KEYS[2]) - maxn
+  if over > 0 then
+    local popped = redis.call('ZPOPMIN', KEYS[2], over)
+    for i = 1, #popped, 2 do
+      local e = redis.call('HMGET', popped[i], 'x', 'l')
+      if e[1] then redis.call('XDEL', e[2], e[1]) end
+      redis.call('DEL', popped[i])
+      evicted = evicted + 1
+    end
+  end
+end
+return evicted
+"""
+
+# KEYS: lru, candidate entries best first. ARGV: now. -> {position (1-based; 0 none), answer}
+_GET = """
+for i = 2, #KEYS do
+  local v = redis.call('HGET', KEYS[i], 'a')
+  if v then
+    redis.call('ZADD', KEYS[1], ARGV[1], KEYS[i])
+    return {i - 1, v}
+  end
+end
+return {0}
+"""
+
+
+@dataclass
+class _Mirror(_Shelf):
+    """A process's copy of one log: FAISS rows, their entry keys (`values`), the last log id."""
+
+    last_id: tuple[int, int] = (0, 0)
+    dead: int = 0
+
+
+def _stream_id(raw: bytes | str) -> tuple[int, int]:
+    ms, seq = (raw.decode() if isinstance(raw, bytes) else raw).split("-")
+    return int(ms), int(seq)
+
+
+class RedisSemanticCache(RedisCache):
+    """Semantic response cache whose entries are shared through Redis (`url` like
+    redis://127.0.0.1:6379/0); the nearest-neighbour search runs in a local FAISS mirror."""
+
+    def __init__(self, url: str, namespace: str = "default", *, threshold: float = 0.9,
+                 embedder: Embedder | None = None, ttl_s: float | None = None,
+                 max_entries: int | None = None, cache_sampled: bool = False,
+                 prefix: str = "llmopt:semcache", client: Any = None,
+                 _shared: dict | None = None) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ConfigError(f"threshold={threshold!r} is not valid; use a cosine in [0, 1]")
+        super().__init__(url, namespace, ttl_s=ttl_s, max_entries=max_entries,
+                         cache_sampled=cache_sampled, prefix=prefix, client=client)
+        self.threshold = threshold
+        self.embed = embedder or minilm_embedder()
+        self._shared = _shared if _shared is not None else {"mirrors": {},
+                                                            "lock": threading.RLock()}
+        self._put_script = self.client.register_script(_PUT)
+        self._get_script = self.client.register_script(_GET)
+
+    def for_namespace(self, namespace: str) -> RedisSemanticCache:
+        """The same Redis (and this process's mirrors) seen as another tenant."""
+        return RedisSemanticCache(self.url, namespace, threshold=self.threshold,
+                                  embedder=self.embed, ttl_s=self.ttl_s,
+                                  max_entries=self.max_entries,
+                                  cache_sampled=self.cache_sampled, prefix=self.prefix,
+                                  client=self.client, _shared=self._shared)
+
+    def _log(self, llm_string: str) -> str:
+        digest = hashlib.sha256(llm_string.encode()).hexdigest()[:16]
+        return f"{self.prefix}:{self.namespace}:__log__:{digest}"
+
+    # -- mirror ---------------------------------------------------------------------------
+    def _refresh(self, llm_string: str) -> _Mirror | None:
+        """Bring this process's mirror of the log up to date (reads only what is new)."""
+        import faiss
+
+        key = (self.namespace, llm_string)
+        log = self._log(llm_string)
+        lock = self._shared["lock"]
+        with lock:
+            mirror = self._shared["mirrors"].get(key)
+            if mirror is not None and mirror.dead > max(1024, mirror.live):
+                mirror = None                          # mostly dead rows: read the log anew
+            start = mirror.last_id if mirror is not None else (0, 0)
+        while True:
+            rows = self.client.xrange(log, min=f"({start[0]}-{start[1]}", max="+", count=10_000)
+            if not rows:
+                return mirror
+            keys = [r[1][b"k"].decode() for r in rows]
+            vecs = [np.frombuffer(r[1][b"v"], dtype=np.float32) for r in rows]
+            ids = [_stream_id(r[0]) for r in rows]
+            with lock:
+                if mirror is None:
+                    mirror = _Mirror(index=faiss.IndexFlatIP(len(vecs[0])))
+                    self._shared["mirrors"][key] = mirror
+                mirror = self._shared["mirrors"][key]
+                new = [i for i, sid in enumerate(ids) if sid > mirror.last_id
+                       and len(vecs[i]) == mirror.index.d]
+                if new:
+                    mirror.index.add(np.stack([vecs[i] for i in new]))
+                    mirror.values.extend(keys[i] for i in new)
+                    mirror.live += len(new)
+                mirror.last_id = max(mirror.last_id, ids[-1])
+            start = ids[-1]
+
+    def _candidates(self, mirror: _Mirror, q: np.ndarray, floor: float,
+                    k: int) -> list[tuple[float, int]]:
+        with self._shared["lock"]:
+            k = min(mirror.index.ntotal, k)
+            sims, rows = mirror.index.search(q, k)
+            return [(float(s), int(i)) for s, i in zip(sims[0], rows[0], strict=True)
+                    if i >= 0 and s >= floor and mirror.values[i] is not None]
+
+    def _forget(self, mirror: _Mirror, rows: Sequence[int]) -> None:
+        with self._shared["lock"]:
+            for i in rows:
+                if mirror.values[i] is not None:
+                    mirror.values[i] = None
+                    mirror.live -= 1
+                    mirror.dead += 1
+
+    def _nearest(self, prompt: str, llm_string: str, vector: np.ndarray | None = None,
+                 floor: float = -1.0) -> tuple[float, str | None]:
+        q = self.embed([prompt]) if vector is None else vector.reshape(1, -1)
+        q = np.ascontiguousarray(q, dtype=np.float32)
+        try:
+            mirror = self._refresh(llm_string)
+            k = 8
+            while mirror is not None and mirror.live > 0:
+                found = self._candidates(mirror, q, floor, k)
+                if found:
+                    keys = [self._lru] + [mirror.values[i] for _, i in found]
+                    pos, *value = self._get_script(keys=keys, args=[time.time()])
+                    self._forget(mirror, [i for _, i in found[: (pos or len(found) + 1) - 1]])
+                    if pos:
+                        return found[pos - 1][0], value[0].decode()
+                if k >= mirror.index.ntotal:
+                    break
+                k *= 4
+        except self._errors:
+            self._count("degraded")
+        return -1.0, None
+
+    # -- lookups and writes ---------------------------------------------------------------
+    def nearest(self, prompt: str, llm_string: str = "",
+                vector: np.ndarray | None = None) -> tuple[float, str | None]:
+        """(cosine similarity, answer text) of the nearest live entry, whatever the threshold;
+        (-1, None) when the tenant has none. `vector` skips embedding the prompt again."""
+        sim, raw = self._nearest(prompt, llm_string, vector)
+        return sim, (load_generations(raw)[0].text if raw is not None else None)
+
+    def _get(self, prompt: str, llm_string: str) -> str | None:
+        return self._nearest(prompt, llm_string, floor=self.threshold)[1]
+
+    def _put(self, prompt: str, llm_string: str, value: str) -> None:
+        self._write([prompt], llm_string, [value], self.embed([prompt]))
+
+    def put_many(self, prompts: Sequence[str], llm_string: str, texts: Sequence[str],
+                 vectors: np.ndarray | None = None) -> None:
+        """Store many answers at once (one embedding batch, pipelined); `vectors` skips
+        embedding."""
+        from langchain_core.outputs import Generation
+
+        if len(prompts) != len(texts):
+            raise ConfigError(f"put_many got {len(prompts)} prompts and {len(texts)} texts; "
+                              "give one text per prompt")
+        if self._bypass(llm_string):
+            return
+        v = self.embed(list(prompts)) if vectors is None else vectors
+        self._write(prompts, llm_string, [dump_generations([Generation(text=t)]) for t in texts],
+                    v)
+        self._count("writes", len(texts))
+
+    def _write(self, prompts: Sequence[str], llm_string: str, values: Sequence[str],
+               vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        ttl_ms = int(self.ttl_s * 1000) if self.ttl_s is not None else 0
+        log, evicted = self._log(llm_string), 0
+        try:
+            for lo in range(0, len(prompts), 1000):
+                pipe = self.client.pipeline(transaction=False)
+                for i in range(lo, min(lo + 1000, len(prompts))):
+                    self._put_script(keys=[self._key(prompts[i], llm_string), self._lru, log],
+                                     args=[values[i], vectors[i].tobytes(), time.time(),
+                                           ttl_ms, self.max_entries or 0], client=pipe)
+                evicted += sum(pipe.execute())
+        except self._errors:
+            self._count("degraded")
+        if evicted:
+            self._count("evictions", evicted)
+
+    def _clear(self) -> None:
+        try:
+            for key in self.client.scan_iter(match=f"{self.prefix}:{self.namespace}:*"):
+                if b":__log__:" in key:
+                    self.client.xtrim(key, maxlen=0)   # keeps the log's last id for readers
+                else:
+                    self.client.delete(key)
+        except self._errors:
+            self._count("degraded")
+        with self._shared["lock"]:
+            for key in [k for k in self._shared["mirrors"] if k[0] == self.namespace]:
+                del self._shared["mirrors"][key]
