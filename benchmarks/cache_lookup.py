@@ -1,30 +1,47 @@
-"""Response-cache lookup latency (p50/p99) and memory at 10k and 100k entries: llmopt's exact
-SQLite cache and its MiniLM + FAISS semantic cache, side by side with redisvl's SemanticCache
-when the local redis-server can serve it (it needs the RediSearch module).
+"""Response-cache lookup latency (p50/p99) and memory at 10k and 100k entries, side by side on the
+same entries: llmopt's exact caches (SQLite, Redis) and semantic caches (MiniLM + FAISS in
+process; shared through plain Redis), GPTCache (in its own environment) and redisvl's
+SemanticCache (when a Redis with the query engine is given).
 
-    .venv/bin/python benchmarks/cache_lookup.py [--sizes 10000 100000] [--lookups 2000]
+    .venv/bin/python benchmarks/cache_lookup.py [--sizes 10000 100000] [--lookups 1000]
+        [--repeats 3] [--gptcache-python PY] [--redisvl-url redis://...]
 
-Semantic entries are filled with stored vectors (random unit vectors, MiniLM's 384 dimensions),
-so the index lookup is timed apart from embedding the query; the MiniLM query embedding time is
-printed once, separately (every semantic cache pays it, whichever index it uses).
+Semantic entries are stored vectors (random unit vectors, MiniLM's 384 dimensions) and each
+lookup is given its query vector (a stored one plus a little noise: every lookup is a hit), so
+the lookup is timed apart from embedding the query; the MiniLM query embedding time is printed
+once, separately (every semantic cache pays it, whichever index it uses). Each cache is filled
+once per size; its lookups run `--repeats` times and the table shows the median p50 and p99 of
+the repeats. Memory: this process's resident-set growth while filling (GPTCache: its own
+process's); Redis-backed caches also show the Redis server's `used_memory` growth.
+
+GPTCache (`--gptcache-python`, default ~/.cache/llmopt/venvs/bench-gptcache/bin/python when it
+exists) runs benchmarks/cache_lookup_gptcache.py in its own environment (see that file for the
+two install commands). redisvl's SemanticCache needs RediSearch (FT.CREATE), which Debian's
+redis-server 7.0 lacks; give `--redisvl-url` of a Redis 8 or redis-stack server to include it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from llmopt.cache import FaissSemanticCache, SqliteCache
+from llmopt.cache import FaissSemanticCache, RedisCache, RedisSemanticCache, SqliteCache
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 DIM = 384
+GPTCACHE_PY = Path.home() / ".cache/llmopt/venvs/bench-gptcache/bin/python"
 
 
 def rss_mb() -> float:
@@ -32,16 +49,71 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def pct(xs: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(xs) * 1e6, q))
-
-
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     v = rng.standard_normal((n, DIM)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def bench_exact(n: int, lookups: int, folder: Path) -> dict:
+def timed(call: Callable[[int], str | None], picks: np.ndarray,
+          repeats: int) -> tuple[float, float, bool]:
+    """Median over repeats of (p50, p99) in microseconds of call(i) for each lookup i; and
+    whether every call answered the entry its query was made from."""
+    p50, p99, right = [], [], True
+    for _ in range(repeats):
+        times = []
+        for i in range(len(picks)):
+            t = time.perf_counter()
+            got = call(i)
+            times.append(time.perf_counter() - t)
+            right = right and got == f"answer {picks[i]}"
+        us = np.asarray(times) * 1e6
+        p50.append(np.percentile(us, 50))
+        p99.append(np.percentile(us, 99))
+    return float(np.median(p50)), float(np.median(p99)), right
+
+
+def row(name: str, kind: str, stats: tuple[float, float, bool], mem: float, note: str) -> dict:
+    p50, p99, right = stats
+    return {"name": name, "kind": kind, "p50": p50, "p99": p99, "mem": mem,
+            "note": note + ("" if right else "; WRONG OR MISSING ANSWERS")}
+
+
+class Loopback:
+    """Debian's redis-server on a free loopback port, for the Redis-backed llmopt caches."""
+
+    def __init__(self, folder: Path) -> None:
+        import redis
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.client = redis.Redis.from_url(self.url)
+        for _ in range(600):
+            try:
+                self.client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def used_mb(self) -> float:
+        return self.client.info("memory")["used_memory"] / 2**20
+
+    def stop(self) -> None:
+        self.client.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+# -- exact ---------------------------------------------------------------------------------
+def bench_sqlite(n: int, picks: np.ndarray, repeats: int, folder: Path) -> dict:
     gc.collect()
     before = rss_mb()
     c = SqliteCache(folder / f"exact-{n}.db")
@@ -49,46 +121,107 @@ def bench_exact(n: int, lookups: int, folder: Path) -> dict:
         c.put(f"request {i}", LLM, f"answer {i}")
     mem = rss_mb() - before
     disk = (folder / f"exact-{n}.db").stat().st_size / 2**20
-    rng = np.random.default_rng(0)
-    times = []
-    for i in rng.integers(0, n, lookups):
-        t = time.perf_counter()
-        c.get(f"request {i}", LLM)
-        times.append(time.perf_counter() - t)
-    return {"name": "llmopt exact (SQLite)", "p50": pct(times, 50), "p99": pct(times, 99),
-            "mem": mem, "note": f"file {disk:.1f} MiB"}
+    stats = timed(lambda i: c.get(f"request {picks[i]}", LLM), picks, repeats)
+    return row("llmopt exact (SQLite)", "exact", stats, mem, f"file {disk:.1f} MiB")
 
 
-def bench_semantic(n: int, lookups: int) -> dict:
+def bench_redis_exact(n: int, picks: np.ndarray, repeats: int, server: Loopback) -> dict:
+    server.client.flushall()
+    gc.collect()
+    before, rbefore = rss_mb(), server.used_mb()
+    c = RedisCache(server.url)
+    for i in range(n):
+        c.put(f"request {i}", LLM, f"answer {i}")
+    mem, rmem = rss_mb() - before, server.used_mb() - rbefore
+    stats = timed(lambda i: c.get(f"request {picks[i]}", LLM), picks, repeats)
+    return row("llmopt exact (Redis)", "exact", stats, mem, f"redis-server +{rmem:.1f} MiB")
+
+
+# -- semantic ------------------------------------------------------------------------------
+def no_embedder(texts: list[str]) -> np.ndarray:
+    """Stands in for MiniLM: the benchmark gives every vector (FAISS probes the width once)."""
+    return np.zeros((len(texts), DIM), dtype=np.float32)
+
+
+def bench_faiss(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
+                repeats: int) -> dict:
     gc.collect()
     before = rss_mb()
-    c = FaissSemanticCache(embedder=lambda texts: unit(np.random.default_rng(1), len(texts)))
-    rng = np.random.default_rng(0)
-    vecs = unit(rng, n)
+    c = FaissSemanticCache(embedder=no_embedder)
+    n = len(vecs)
     c.put_many([f"request {i}" for i in range(n)], LLM, [f"answer {i}" for i in range(n)], vecs)
     mem = rss_mb() - before
-    queries = vecs[rng.integers(0, n, lookups)] + 0.01 * unit(rng, lookups)
-    times = []
-    for q in queries:
-        t = time.perf_counter()
-        c.nearest("", LLM, vector=q[None, :].astype(np.float32))
-        times.append(time.perf_counter() - t)
-    return {"name": "llmopt semantic (FAISS flat)", "p50": pct(times, 50), "p99": pct(times, 99),
-            "mem": mem, "note": "index search, query vector given"}
+    stats = timed(lambda i: c.nearest("", LLM, vector=queries[i])[1], picks, repeats)
+    return row("llmopt semantic (FAISS)", "semantic", stats, mem, "in process, flat index")
 
 
-def redisvl_reason() -> str | None:
-    """Why redisvl's SemanticCache cannot run here, or None when it can."""
-    if shutil.which("redis-server") is None:
-        return "redis-server not installed"
-    import subprocess
+def bench_redis_semantic(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
+                         repeats: int, server: Loopback) -> dict:
+    server.client.flushall()
+    n = len(vecs)
+    writer = RedisSemanticCache(server.url, embedder=no_embedder)
+    rbefore = server.used_mb()
+    writer.put_many([f"request {i}" for i in range(n)], LLM, [f"answer {i}" for i in range(n)],
+                    vecs)
+    rmem = server.used_mb() - rbefore
+    gc.collect()
+    before = rss_mb()
+    reader = RedisSemanticCache(server.url, embedder=no_embedder)   # a fresh process's view
+    reader.nearest("", LLM, vector=queries[0])                     # builds its mirror
+    mem = rss_mb() - before
+    stats = timed(lambda i: reader.nearest("", LLM, vector=queries[i])[1], picks, repeats)
+    return row("llmopt semantic (Redis)", "semantic", stats, mem,
+               f"mirror; redis-server +{rmem:.1f} MiB")
 
-    out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
-    version = out.split("v=")[1].split()[0] if "v=" in out else "?"
-    if int(version.split(".")[0]) < 8 and not Path("/usr/lib/redis/modules").exists():
-        return (f"local redis-server {version} has no RediSearch module (FT.CREATE), which "
-                "redisvl's SemanticCache needs; Redis 8 or redis-stack provides it")
-    return None
+
+def bench_gptcache(python: Path, vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
+                   repeats: int, folder: Path) -> dict | str:
+    np.save(folder / "vecs.npy", vecs)
+    np.save(folder / "queries.npy", queries)
+    np.save(folder / "picks.npy", picks)
+    script = Path(__file__).with_name("cache_lookup_gptcache.py")
+    out = subprocess.run([str(python), str(script), str(folder / "vecs.npy"),
+                          str(folder / "queries.npy"), str(folder / "picks.npy"), str(repeats)],
+                         capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        return f"failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    stats = (float(np.median(r["p50"])), float(np.median(r["p99"])), r["hits"] == r["lookups"])
+    return row(f"GPTCache {r['version']} (FAISS+SQLite)", "semantic", stats, r["mem"],
+               "own process; SQLite on tmpfs")
+
+
+def bench_redisvl(url: str, vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
+                  repeats: int) -> dict:
+    import redis
+    from redisvl.extensions.cache.llm import SemanticCache
+    from redisvl.extensions.cache.llm.schema import CacheEntry
+    from redisvl.extensions.constants import ENTRY_ID_FIELD_NAME
+    from redisvl.utils.vectorize import CustomVectorizer
+
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    rbefore = client.info("memory")["used_memory"] / 2**20
+    c = SemanticCache(name="bench", redis_client=client, distance_threshold=0.5,
+                      vectorizer=CustomVectorizer(embed=lambda t: [0.0] * (DIM - 1) + [1.0]),
+                      overwrite=True)
+    n = len(vecs)
+    for lo in range(0, n, 5000):          # the records `store` writes, loaded in batches
+        entries = [CacheEntry(entry_id=c._make_entry_id(f"request {i}", None),
+                              prompt=f"request {i}", response=f"answer {i}",
+                              prompt_vector=vecs[i].tolist()).to_dict("float32")
+                   for i in range(lo, min(lo + 5000, n))]
+        c._index.load(data=entries, id_field=ENTRY_ID_FIELD_NAME)
+    while int(c._index.info()["percent_indexed"] or 0) < 1:
+        time.sleep(0.1)                   # wait for the background indexer to finish
+    rmem = client.info("memory")["used_memory"] / 2**20 - rbefore
+    qs = [q.tolist() for q in queries]
+    stats = timed(lambda i: next((h["response"] for h in c.check(vector=qs[i])), None),
+                  picks, repeats)
+    import redisvl
+
+    return row(f"redisvl {redisvl.__version__} SemanticCache", "semantic", stats, 0.0,
+               f"redis-server +{rmem:.1f} MiB")
 
 
 def minilm_query_us(k: int = 50) -> float:
@@ -101,7 +234,27 @@ def minilm_query_us(k: int = 50) -> float:
         t = time.perf_counter()
         embed([f"Where is my order #{100000 + i}? It was delivered 3 days ago."])
         times.append(time.perf_counter() - t)
-    return pct(times, 50)
+    return float(np.percentile(np.asarray(times) * 1e6, 50))
+
+
+def report(rows: list[tuple[int, dict]], sizes: list[int]) -> None:
+    print(f"{'entries':>8}  {'cache':<36} {'p50 us':>9} {'p99 us':>9} {'mem MiB':>8}  note")
+    for n, r in rows:
+        print(f"{n:>8}  {r['name']:<36} {r['p50']:>9.1f} {r['p99']:>9.1f} {r['mem']:>8.1f}  "
+              f"{r['note']}")
+    for n in sizes:
+        at = {r["name"]: r for m, r in rows if m == n}
+        ours = at["llmopt semantic (FAISS)"]
+        peers = [r for name, r in at.items() if r["kind"] == "semantic"
+                 and not name.startswith("llmopt")]
+        line = f"{n:>8}  llmopt semantic p50 / "
+        if peers:
+            best = min(peers, key=lambda r: r["p50"])
+            line += f"fastest peer ({best['name']}) p50: {ours['p50'] / best['p50']:.2f}x"
+        else:
+            line += "fastest peer: no peer ran"
+        exact = [r["p50"] for name, r in at.items() if r["kind"] == "exact"]
+        print(line + f"; exact p50 max {max(exact):.0f} us")
 
 
 def main() -> None:
@@ -110,27 +263,54 @@ def main() -> None:
     faiss.omp_set_num_threads(1)  # one query at a time: threads only add start-up cost
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--lookups", type=int, default=2000)
+    ap.add_argument("--lookups", type=int, default=1000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--gptcache-python", type=Path,
+                    default=GPTCACHE_PY if GPTCACHE_PY.exists() else None)
+    ap.add_argument("--redisvl-url", default=None,
+                    help="a Redis with the query engine (Redis 8, redis-stack) for redisvl")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="llmopt-cache-bench-"))
+    server = Loopback(folder) if shutil.which("redis-server") else None
+    skipped: list[str] = []
     try:
         rows = []
         for n in args.sizes:
-            rows.append((n, bench_exact(n, args.lookups, folder)))
-            rows.append((n, bench_semantic(n, args.lookups)))
-        print(f"{'entries':>8}  {'cache':<30} {'p50 us':>9} {'p99 us':>9} {'mem MiB':>8}  note")
-        for n, r in rows:
-            print(f"{n:>8}  {r['name']:<30} {r['p50']:>9.1f} {r['p99']:>9.1f} {r['mem']:>8.1f}  "
-                  f"{r['note']}")
-        for n in args.sizes:
-            e, s = (r for m, r in rows if m == n)
-            print(f"{n:>8}  semantic/exact p50 ratio: {s['p50'] / e['p50']:.1f}x")
+            rng = np.random.default_rng(n)
+            vecs = unit(rng, n)
+            picks = rng.integers(0, n, args.lookups)
+            queries = (vecs[picks] + 0.01 * unit(rng, args.lookups)).astype(np.float32)
+            rows.append((n, bench_sqlite(n, picks, args.repeats, folder)))
+            rows.append((n, bench_faiss(vecs, queries, picks, args.repeats)))
+            if server:
+                rows.append((n, bench_redis_exact(n, picks, args.repeats, server)))
+                rows.append((n, bench_redis_semantic(vecs, queries, picks, args.repeats, server)))
+            if args.gptcache_python:
+                got = bench_gptcache(args.gptcache_python, vecs, queries, picks, args.repeats,
+                                     folder)
+                if isinstance(got, str):
+                    skipped.append(f"GPTCache at {n}: {got}")
+                else:
+                    rows.append((n, got))
+            if args.redisvl_url:
+                rows.append((n, bench_redisvl(args.redisvl_url, vecs, queries, picks,
+                                                  args.repeats)))
+            print(f"[{n} entries done]", file=sys.stderr, flush=True)
+        report(rows, args.sizes)
         print(f"MiniLM query embedding p50: {minilm_query_us():.0f} us (paid by any semantic "
               "cache on every lookup)")
-        reason = redisvl_reason()
-        print(f"redisvl SemanticCache: {'not run: ' + reason if reason else 'available'}")
-        print("GPTCache: not run (not installed; see the closing note of issue 12)")
+        if not server:
+            skipped.append("Redis caches: redis-server not installed")
+        if not args.gptcache_python:
+            skipped.append(f"GPTCache: no --gptcache-python and no {GPTCACHE_PY}")
+        if not args.redisvl_url:
+            skipped.append("redisvl SemanticCache: no --redisvl-url (needs RediSearch, which "
+                           "Debian's redis-server 7.0 lacks)")
+        for s in skipped:
+            print(f"not run: {s}")
     finally:
+        if server:
+            server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -64,13 +64,17 @@ end
 return evicted
 """
 
-# KEYS: lru, candidate entries best first. ARGV: now. -> {position (1-based; 0 none), answer}
-_GET = """
-for i = 2, #KEYS do
+# KEYS: lru, log, candidate entries best first. ARGV: now, last log id read, batch size.
+# -> {-1, log rows after that id} when the log grew (search again with them); else
+#    {position of the first live candidate (1-based; 0: none), its answer}, its last use set.
+_LOOK = """
+local new = redis.call('XRANGE', KEYS[2], '(' .. ARGV[2], '+', 'COUNT', ARGV[3])
+if #new > 0 then return {-1, new} end
+for i = 3, #KEYS do
   local v = redis.call('HGET', KEYS[i], 'a')
   if v then
     redis.call('ZADD', KEYS[1], ARGV[1], KEYS[i])
-    return {i - 1, v}
+    return {i - 2, v}
   end
 end
 return {0}
@@ -108,7 +112,7 @@ class RedisSemanticCache(RedisCache):
         self._shared = _shared if _shared is not None else {"mirrors": {},
                                                             "lock": threading.RLock()}
         self._put_script = self.client.register_script(_PUT)
-        self._get_script = self.client.register_script(_GET)
+        self._look_script = self.client.register_script(_LOOK)
 
     def for_namespace(self, namespace: str) -> RedisSemanticCache:
         """The same Redis (and this process's mirrors) seen as another tenant."""
@@ -123,46 +127,47 @@ class RedisSemanticCache(RedisCache):
         return f"{self.prefix}:{self.namespace}:__log__:{digest}"
 
     # -- mirror ---------------------------------------------------------------------------
-    def _refresh(self, llm_string: str) -> _Mirror | None:
-        """Bring this process's mirror of the log up to date (reads only what is new)."""
-        import faiss
-
-        key = (self.namespace, llm_string)
-        log = self._log(llm_string)
-        lock = self._shared["lock"]
-        with lock:
+    def _mirror(self, key: tuple[str, str]) -> _Mirror | None:
+        with self._shared["lock"]:
             mirror = self._shared["mirrors"].get(key)
             if mirror is not None and mirror.dead > max(1024, mirror.live):
-                mirror = None                          # mostly dead rows: read the log anew
-            start = mirror.last_id if mirror is not None else (0, 0)
-        while True:
-            rows = self.client.xrange(log, min=f"({start[0]}-{start[1]}", max="+", count=10_000)
-            if not rows:
-                return mirror
-            keys = [r[1][b"k"].decode() for r in rows]
-            vecs = [np.frombuffer(r[1][b"v"], dtype=np.float32) for r in rows]
-            ids = [_stream_id(r[0]) for r in rows]
-            with lock:
-                if mirror is None:
-                    mirror = _Mirror(index=faiss.IndexFlatIP(len(vecs[0])))
-                    self._shared["mirrors"][key] = mirror
-                mirror = self._shared["mirrors"][key]
-                new = [i for i, sid in enumerate(ids) if sid > mirror.last_id
-                       and len(vecs[i]) == mirror.index.d]
-                if new:
-                    mirror.index.add(np.stack([vecs[i] for i in new]))
-                    mirror.values.extend(keys[i] for i in new)
-                    mirror.live += len(new)
-                mirror.last_id = max(mirror.last_id, ids[-1])
-            start = ids[-1]
+                del self._shared["mirrors"][key]       # mostly dead rows: read the log anew
+                return None
+            return mirror
 
-    def _candidates(self, mirror: _Mirror, q: np.ndarray, floor: float,
-                    k: int) -> list[tuple[float, int]]:
+    def _absorb(self, key: tuple[str, str], rows: list) -> None:
+        """Add log rows ([id, [field, value, ...]]) newer than what the mirror holds."""
+        import faiss
+
+        ids = [_stream_id(r[0]) for r in rows]
+        fields = [dict(zip(r[1][::2], r[1][1::2], strict=True)) for r in rows]
+        vecs = [np.frombuffer(f[b"v"], dtype=np.float32) for f in fields]
+        with self._shared["lock"]:
+            mirror = self._shared["mirrors"].get(key)
+            if mirror is None:
+                mirror = self._shared["mirrors"][key] = _Mirror(
+                    index=faiss.IndexFlatIP(len(vecs[0])))
+            new = [i for i, sid in enumerate(ids)
+                   if sid > mirror.last_id and len(vecs[i]) == mirror.index.d]
+            if new:
+                mirror.index.add(np.stack([vecs[i] for i in new]))
+                mirror.values.extend(fields[i][b"k"].decode() for i in new)
+                mirror.live += len(new)
+            mirror.last_id = max(mirror.last_id, ids[-1])
+
+    def _candidates(self, mirror: _Mirror | None, q: np.ndarray, floor: float,
+                    k: int) -> tuple[list[tuple[float, int, str]], bool]:
+        """(similarity, row, entry key) of the k nearest live rows at or above `floor`, and
+        whether looking further (a larger k) could find more."""
+        if mirror is None or mirror.live == 0:
+            return [], False
         with self._shared["lock"]:
             k = min(mirror.index.ntotal, k)
             sims, rows = mirror.index.search(q, k)
-            return [(float(s), int(i)) for s, i in zip(sims[0], rows[0], strict=True)
-                    if i >= 0 and s >= floor and mirror.values[i] is not None]
+            found = [(float(s), int(i), mirror.values[i])
+                     for s, i in zip(sims[0], rows[0], strict=True)
+                     if i >= 0 and s >= floor and mirror.values[i] is not None]
+            return found, k < mirror.index.ntotal and sims[0][-1] >= floor
 
     def _forget(self, mirror: _Mirror, rows: Sequence[int]) -> None:
         with self._shared["lock"]:
@@ -174,21 +179,27 @@ class RedisSemanticCache(RedisCache):
 
     def _nearest(self, prompt: str, llm_string: str, vector: np.ndarray | None = None,
                  floor: float = -1.0) -> tuple[float, str | None]:
+        """Search the mirror, then in one round trip: read what the log gained since (and search
+        again with it), or confirm the best live candidate in Redis."""
         q = self.embed([prompt]) if vector is None else vector.reshape(1, -1)
         q = np.ascontiguousarray(q, dtype=np.float32)
+        key, log, k = (self.namespace, llm_string), self._log(llm_string), 8
         try:
-            mirror = self._refresh(llm_string)
-            k = 8
-            while mirror is not None and mirror.live > 0:
-                found = self._candidates(mirror, q, floor, k)
-                if found:
-                    keys = [self._lru] + [mirror.values[i] for _, i in found]
-                    pos, *value = self._get_script(keys=keys, args=[time.time()])
-                    self._forget(mirror, [i for _, i in found[: (pos or len(found) + 1) - 1]])
-                    if pos:
-                        return found[pos - 1][0], value[0].decode()
-                if k >= mirror.index.ntotal:
-                    break
+            while True:
+                mirror = self._mirror(key)
+                found, more = self._candidates(mirror, q, floor, k)
+                last = mirror.last_id if mirror is not None else (0, 0)
+                pos, *rest = self._look_script(
+                    keys=[self._lru, log, *(c[2] for c in found)],
+                    args=[time.time(), f"{last[0]}-{last[1]}", 10_000])
+                if pos == -1:
+                    self._absorb(key, rest[0])
+                    continue
+                self._forget(mirror, [i for _, i, _ in found[: (pos or len(found) + 1) - 1]])
+                if pos:
+                    return found[pos - 1][0], rest[0].decode()
+                if not more:
+                    return -1.0, None
                 k *= 4
         except self._errors:
             self._count("degraded")
