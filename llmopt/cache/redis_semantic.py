@@ -66,18 +66,20 @@ return evicted
 
 # KEYS: lru, log, candidate entries best first. ARGV: now, last log id read, batch size.
 # -> {-1, log rows after that id} when the log grew (search again with them); else
-#    {position of the first live candidate (1-based; 0: none), its answer}, its last use set.
+#    {position of the first live candidate (1-based; 0: none), its answer, the log's length},
+#    the candidate's last use set.
 _LOOK = """
 local new = redis.call('XRANGE', KEYS[2], '(' .. ARGV[2], '+', 'COUNT', ARGV[3])
 if #new > 0 then return {-1, new} end
+local n = redis.call('XLEN', KEYS[2])
 for i = 3, #KEYS do
   local v = redis.call('HGET', KEYS[i], 'a')
   if v then
     redis.call('ZADD', KEYS[1], ARGV[1], KEYS[i])
-    return {i - 2, v}
+    return {i - 2, v, n}
   end
 end
-return {0}
+return {0, '', n}
 """
 
 
@@ -86,7 +88,6 @@ class _Mirror(_Shelf):
     """A process's copy of one log: FAISS rows, their entry keys (`values`), the last log id."""
 
     last_id: tuple[int, int] = (0, 0)
-    dead: int = 0
 
 
 def _stream_id(raw: bytes | str) -> tuple[int, int]:
@@ -129,11 +130,15 @@ class RedisSemanticCache(RedisCache):
     # -- mirror ---------------------------------------------------------------------------
     def _mirror(self, key: tuple[str, str]) -> _Mirror | None:
         with self._shared["lock"]:
-            mirror = self._shared["mirrors"].get(key)
-            if mirror is not None and mirror.dead > max(1024, mirror.live):
-                del self._shared["mirrors"][key]       # mostly dead rows: read the log anew
-                return None
-            return mirror
+            return self._shared["mirrors"].get(key)
+
+    def _trim(self, key: tuple[str, str], mirror: _Mirror, log_length: int) -> None:
+        """Drop a mirror that holds far more rows than the log (evicted, expired or cleared
+        entries): the next lookup reads the log anew."""
+        if mirror.index.ntotal > 2 * log_length + 1024:
+            with self._shared["lock"]:
+                if self._shared["mirrors"].get(key) is mirror:
+                    del self._shared["mirrors"][key]
 
     def _absorb(self, key: tuple[str, str], rows: list) -> None:
         """Add log rows ([id, [field, value, ...]]) newer than what the mirror holds."""
@@ -175,7 +180,6 @@ class RedisSemanticCache(RedisCache):
                 if mirror.values[i] is not None:
                     mirror.values[i] = None
                     mirror.live -= 1
-                    mirror.dead += 1
 
     def _nearest(self, prompt: str, llm_string: str, vector: np.ndarray | None = None,
                  floor: float = -1.0) -> tuple[float, str | None]:
@@ -195,7 +199,9 @@ class RedisSemanticCache(RedisCache):
                 if pos == -1:
                     self._absorb(key, rest[0])
                     continue
-                self._forget(mirror, [i for _, i, _ in found[: (pos or len(found) + 1) - 1]])
+                if mirror is not None:
+                    self._forget(mirror, [i for _, i, _ in found[: (pos or len(found) + 1) - 1]])
+                    self._trim(key, mirror, rest[1])
                 if pos:
                     return found[pos - 1][0], rest[0].decode()
                 if not more:

@@ -74,6 +74,21 @@ def test_a_stale_mirror_never_serves_what_another_cache_cleared(redis_url: str) 
     assert b.get("p one", LLM) == "A2"
 
 
+def test_a_mirror_of_mostly_gone_entries_is_read_anew(redis_url: str) -> None:
+    writer, reader = cache(redis_url, threshold=0.99), cache(redis_url, threshold=0.99)
+    v = np.random.default_rng(0).standard_normal((1500, 256)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    writer.put_many([f"p{i}" for i in range(1500)], LLM, [f"a{i}" for i in range(1500)], v)
+    assert reader.nearest("x", LLM, vector=v[0])[1] == "a0"
+    assert reader._shared["mirrors"][("default", LLM)].index.ntotal == 1500
+    writer.clear()
+    writer.put("after clear", LLM, "fresh")
+    assert reader.get("after clear", LLM) == "fresh"    # catches up, then sees 1,500 rows gone
+    assert ("default", LLM) not in reader._shared["mirrors"]
+    assert reader.get("after clear", LLM) == "fresh"    # read anew: one live row
+    assert reader._shared["mirrors"][("default", LLM)].index.ntotal == 1
+
+
 def test_ttl_is_set_on_the_entry(redis_url: str) -> None:
     c = cache(redis_url, ttl_s=30)
     c.put("p", LLM, "a")
