@@ -140,8 +140,10 @@ class RedisSemanticCache(RedisCache):
                 if self._shared["mirrors"].get(key) is mirror:
                     del self._shared["mirrors"][key]
 
-    def _absorb(self, key: tuple[str, str], rows: list) -> None:
-        """Add log rows ([id, [field, value, ...]]) newer than what the mirror holds."""
+    def _absorb(self, key: tuple[str, str], start: tuple[int, int], rows: list) -> None:
+        """Add log rows ([id, [field, value, ...]], the ones after `start`) newer than what the
+        mirror holds; rows that would leave a gap (the mirror was dropped meanwhile) are left
+        for the next read."""
         import faiss
 
         ids = [_stream_id(r[0]) for r in rows]
@@ -149,6 +151,8 @@ class RedisSemanticCache(RedisCache):
         vecs = [np.frombuffer(f[b"v"], dtype=np.float32) for f in fields]
         with self._shared["lock"]:
             mirror = self._shared["mirrors"].get(key)
+            if (mirror.last_id if mirror is not None else (0, 0)) < start:
+                return
             if mirror is None:
                 mirror = self._shared["mirrors"][key] = _Mirror(
                     index=faiss.IndexFlatIP(len(vecs[0])))
@@ -197,7 +201,7 @@ class RedisSemanticCache(RedisCache):
                     keys=[self._lru, log, *(c[2] for c in found)],
                     args=[time.time(), f"{last[0]}-{last[1]}", 10_000])
                 if pos == -1:
-                    self._absorb(key, rest[0])
+                    self._absorb(key, last, rest[0])
                     continue
                 if mirror is not None:
                     self._forget(mirror, [i for _, i, _ in found[: (pos or len(found) + 1) - 1]])

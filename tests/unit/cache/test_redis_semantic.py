@@ -151,6 +151,41 @@ def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
     assert all(c.stats.degraded == 0 for pair in workers for c in pair)
 
 
+def test_readers_sharing_one_mirror_set_catch_up_while_writers_write(redis_url: str) -> None:
+    """Writers in their own cache objects; per tenant two reader threads on views of one
+    process-wide mirror set (for_namespace), reading while the log grows."""
+    tenants = [f"t{i}" for i in range(4)]
+    shared = cache(redis_url, "root", threshold=0.99)
+    writers = [cache(redis_url, t) for t in tenants]
+    readers = [shared.for_namespace(t) for t in tenants for _ in range(2)]
+    start = threading.Barrier(len(writers) + len(readers))
+    wrong: list[str] = []
+
+    def write(c: RedisSemanticCache) -> None:
+        start.wait()
+        c.put_many([f"order {j} status" for j in range(30)], LLM,
+                   [f"{c.namespace}-{j}" for j in range(30)])
+
+    def read(c: RedisSemanticCache) -> None:
+        start.wait()
+        for j in range(60):
+            got = c.get(f"order {j % 30} status", LLM)
+            if got not in (None, f"{c.namespace}-{j % 30}"):
+                wrong.append(f"{c.namespace} {j} -> {got}")
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in writers]
+    threads += [threading.Thread(target=read, args=(c,)) for c in readers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    for c in readers:
+        assert [c.get(f"order {j} status", LLM) for j in range(30)] == \
+            [f"{c.namespace}-{j}" for j in range(30)]
+    assert all(c.stats.degraded == 0 for c in readers + writers)
+
+
 def test_redis_gone_mid_run_degrades_to_no_cache(tmp_path) -> None:
     from tests.unit.cache.conftest import RedisServer
 
