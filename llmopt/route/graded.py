@@ -1,7 +1,8 @@
 """Graded runs: both tiers' answers to the same requests, graded and priced, one row each.
 
-The calibration frame `llmopt.route.calibrate` reads (plus the request `text` a scorer reads
-and the workload `tier`); a failed request is kept, scored wrong, with its cost NaN (no usage)
+The calibration frame `llmopt.route.calibrate` reads (plus the request `text`, read from its
+chat messages as a scorer with the default `reads` reads them, and the workload `tier`); a
+failed request is kept, scored wrong, with its cost NaN (no usage)
 and `failed` set, never dropped.
 """
 
@@ -11,10 +12,12 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
+from langchain_core.messages import convert_to_messages
 
 from llmopt.completions import Completion
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError
+from llmopt.route.scorers.base import request_text
 from llmopt.route.tier import Tier
 from llmopt.workload import WorkloadItem
 
@@ -31,7 +34,8 @@ def graded_runs(items: Sequence[WorkloadItem], cheap: Sequence[Completion],
         if not item.id == low.id == high.id:
             raise ConfigError(f"answers out of order at request {item.id!r}: {low.id!r}, "
                               f"{high.id!r}")
-        rows.append({"id": item.id, "tier": item.tier, "text": item.user,
+        text = request_text(convert_to_messages(item.messages()))
+        rows.append({"id": item.id, "tier": item.tier, "text": text,
                      **_side("cheap", item, low, cheap_tier),
                      **_side("strong", item, high, strong_tier)})
     return pd.DataFrame(rows)
