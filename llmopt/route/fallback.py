@@ -96,7 +96,10 @@ class Attempt(BaseModel):
     cost_usd: float = 0.0
     cost_estimated: bool = False
     """True where the provider reported no usage (a failed or broken call): the cost is the
-    prompt's upper bound plus the tokens streamed before the failure."""
+    prompt's tokens (exact with the tier's tokenizer, else a bound) plus the tokens streamed
+    before the failure."""
+    reserved_usd: float | None = None
+    """The worst case the hard budget held for this call (None without a budget)."""
     task: str = DEFAULT_TASK
     request: str = ""
     """The caller's `request_id` metadata, where it set one."""

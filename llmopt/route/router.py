@@ -206,7 +206,7 @@ class RouterChatModel(BaseChatModel):
 
     def _once(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
               stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
-        call = _Call(self, tier, about, messages)
+        call = _Call(self, tier, about, messages, kwargs).reserve()
         try:
             message = tier.model.invoke(messages, stop=stop, config=_child(run_manager, tier),
                                         **tier.call_kwargs(kwargs))
@@ -217,7 +217,7 @@ class RouterChatModel(BaseChatModel):
 
     async def _aonce(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
                      stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
-        call = _Call(self, tier, about, messages)
+        call = await _Call(self, tier, about, messages, kwargs).areserve()
         try:
             message = await tier.model.ainvoke(messages, stop=stop,
                                                config=_child(run_manager, tier),
@@ -264,7 +264,7 @@ class RouterChatModel(BaseChatModel):
         order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
-            call = _Call(self, tier, about, messages)
+            call = _Call(self, tier, about, messages, kwargs).reserve()
             chunks: list[AIMessageChunk] = []
             try:
                 for chunk in tier.model.stream(messages, stop=stop,
@@ -298,7 +298,7 @@ class RouterChatModel(BaseChatModel):
         order, about = self._order(index, run_manager)
         errors = []
         for tier in order:
-            call = _Call(self, tier, about, messages)
+            call = await _Call(self, tier, about, messages, kwargs).areserve()
             chunks: list[AIMessageChunk] = []
             try:
                 async for chunk in tier.model.astream(messages, stop=stop,
@@ -323,18 +323,34 @@ class RouterChatModel(BaseChatModel):
 
 
 class _Call:
-    """One attempt in flight: its budget reservation, clock and record."""
+    """One attempt in flight: its budget reservation, clock and record. `reserve` (or
+    `areserve`) before the call starts; the worst case is the prompt's tokens (exact with the
+    tier's tokenizer) and the call's own max_tokens."""
 
     def __init__(self, router: RouterChatModel, tier: Tier, about: dict[str, str],
-                 messages: Sequence[BaseMessage]) -> None:
-        self.router, self.tier, self.about = router, tier, about
-        texts = [m.text for m in messages]
+                 messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> None:
+        self.router, self.tier, self.about, self.messages = router, tier, about, messages
         self.reservation: Reservation | None = None
+        self.prompt_tokens: int | None = None
+        self.worst_usd: float | None = None
         if router.budget is not None:
-            self.reservation = router.budget.reserve(
-                worst_case_usd(tier.price(), texts, tier.max_tokens))
-        self.prompt_bound = sum(len(t.encode()) for t in texts)
+            self.prompt_tokens = tier.prompt_tokens(messages)
+            self.worst_usd = worst_case_usd(tier.price(), self.prompt_tokens,
+                                            tier.output_cap(kwargs))
         self.start = time.perf_counter()
+
+    def reserve(self) -> _Call:
+        if self.router.budget is not None and self.worst_usd is not None:
+            self.reservation = self.router.budget.reserve(self.worst_usd)
+        self.start = time.perf_counter()
+        return self
+
+    async def areserve(self) -> _Call:
+        """`reserve` without blocking the event loop while the budget waits."""
+        if self.router.budget is not None and self.worst_usd is not None:
+            self.reservation = await self.router.budget.areserve(self.worst_usd)
+        self.start = time.perf_counter()
+        return self
 
     def done(self, message: AIMessage) -> AIMessage:
         usage = message.usage_metadata or {}
@@ -342,17 +358,19 @@ class _Call:
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=True,
                           latency_s=self._elapsed(), prompt_tokens=prompt, output_tokens=output,
                           cost_usd=self.tier.cost(prompt, output), cost_estimated=not usage,
-                          **self.about))
+                          reserved_usd=self.worst_usd, **self.about))
         return message
 
     def fail(self, exc: BaseException, streamed: int = 0) -> None:
         error = classify(exc) if isinstance(exc, Exception) else ErrorClass.other
-        prompt = self.prompt_bound if streamed else 0
+        prompt = 0
+        if streamed:
+            prompt = self.prompt_tokens or self.tier.prompt_tokens(self.messages)
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
                           error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
                           prompt_tokens=prompt, output_tokens=streamed,
                           cost_usd=self.tier.cost(prompt, streamed), cost_estimated=True,
-                          **self.about))
+                          reserved_usd=self.worst_usd, **self.about))
 
     def _elapsed(self) -> float:
         return time.perf_counter() - self.start

@@ -3,10 +3,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from langchain_core.messages import convert_to_messages
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from llmopt.route import AllTiersFailed, StreamBroken
+from llmopt.route import AllTiersFailed, Budget, StreamBroken, worst_case_usd
 from llmopt.route.scorers import Cascade, HeuristicScorer, SchemaCheck
 from tests.unit.route.conftest import FAST
 from tests.unit.route.fakes import Scripted, api_error, refused
@@ -137,3 +138,13 @@ def test_bad_configuration_is_named(make_router):
         make_router(scorer=Fixed(0.1), thresholds=[])
     with pytest.raises(ValueError, match="unknown tier"):
         make_router(policy=FAST.model_copy(update={"chains": {"x": ["medium"]}}))
+
+
+def test_a_budgeted_call_reserves_on_its_own_max_tokens(make_router):
+    router = make_router(budget=Budget(1.0))
+    router.invoke("hello", max_tokens=4)
+    router.invoke("hello")
+    tier = router.tiers[0]
+    prompt = tier.prompt_tokens(convert_to_messages(["hello"]))
+    assert [a.reserved_usd for a in router.attempts] == pytest.approx(
+        [worst_case_usd(tier.price(), prompt, 4), worst_case_usd(tier.price(), prompt, 32)])

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import convert_to_messages
+
+from llmopt.demo.generator import generate
+from llmopt.errors import ConfigError
+from llmopt.profile import resolve_model
+from llmopt.route import Tier
+from llmopt.route.budget import prompt_token_bound
+from tests.unit.route.fakes import Scripted
+
+
+def tier(**kwargs) -> Tier:
+    return Tier(name="small", model=Scripted(name="small"), priced_as="demo:small", **kwargs)
+
+
+def test_the_tiers_tokenizer_counts_the_prompt_with_its_chat_template():
+    messages = convert_to_messages(generate(1, seed=0)[0].messages())
+    exact = tier(tokenizer=resolve_model("demo:small")).prompt_tokens(messages)
+    ticket = tier(tokenizer=resolve_model("demo:small")).prompt_tokens(messages[1:])
+    bound = tier().prompt_tokens(messages)
+    assert bound == prompt_token_bound([m.text for m in messages])
+    assert 0 < ticket < exact < bound / 3  # the byte bound is loose; the count is not
+
+
+def test_a_folder_without_a_tokenizer_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=str(tmp_path)):
+        tier(tokenizer=str(tmp_path)).prompt_tokens(convert_to_messages(["hi"]))
+
+
+def test_output_cap_is_the_calls_max_tokens():
+    t = tier(max_tokens=48)
+    assert t.output_cap({}) == 48 and t.output_cap({"max_tokens": 8}) == 8
+    with pytest.raises(ConfigError, match="max_tokens"):
+        t.output_cap({"max_tokens": None})
