@@ -19,6 +19,7 @@ from uuid import UUID
 import pandas as pd
 from langchain_core.callbacks import BaseCallbackHandler
 
+from llmopt.route.budget import Budget
 from llmopt.route.router import PRICED_AS, RouterChatModel
 from llmopt.workload import WorkloadItem
 
@@ -85,6 +86,35 @@ def run_routed(router: RouterChatModel, items: Sequence[WorkloadItem], concurren
 def attempts_frame(router: RouterChatModel) -> pd.DataFrame:
     """Every attempt the router recorded, one row each."""
     return pd.DataFrame([a.model_dump() for a in router.attempts])
+
+
+def live_point(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[bool],
+               strong: str = "strong") -> dict[str, float]:
+    """A routed run as a point of the cost-quality table: share of requests the `strong` tier
+    answered (a cascade's escalations included), accuracy of the answers, $/1M requests (every
+    successful attempt paid, a cascade's cheap answer too) and median latency."""
+    mine = attempts[attempts["request"].isin(set(runs["id"])) & attempts["ok"]]
+    return {"share_strong": float((mine["tier"] == strong).sum() / len(runs)),
+            "accuracy": float(pd.Series(correct, dtype=float).mean()),
+            "usd_per_million_requests": 1e6 * float(mine["cost_usd"].sum()) / len(runs),
+            "latency_p50_s": float(runs["latency_s"].median())}
+
+
+def budget_summary(budget: Budget, runs: pd.DataFrame, attempts: pd.DataFrame
+                   ) -> dict[str, float]:
+    """How well a hard budget was used: admitted and refused requests, spend against the limit,
+    how many calls the limit holds at the real mean cost, the reserved worst case over the real
+    cost, and the limit left unused ($ and calls) when the budget stopped admitting."""
+    ok = attempts[attempts["ok"]]
+    actual = float(ok["cost_usd"].mean()) if len(ok) else float("nan")
+    unused = budget.limit_usd - budget.spent_usd
+    return {"limit_usd": budget.limit_usd, "spent_usd": budget.spent_usd,
+            "spent_share": budget.spent_usd / budget.limit_usd,
+            "admitted": int(runs["error"].isna().sum()), "refused": budget.refused,
+            "waited": budget.waited, "fits_at_actual_cost": budget.limit_usd / actual,
+            "worst_over_actual": float((ok["reserved_usd"] / ok["cost_usd"]).mean()),
+            "largest_worst_usd": float(ok["reserved_usd"].max()),
+            "unused_usd": unused, "unused_calls": unused / actual}
 
 
 def drill_summary(runs: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, float]:

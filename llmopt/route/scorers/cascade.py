@@ -67,6 +67,18 @@ class LogprobCheck(Check):
             raise ConfigError(f"min_mean_logprob must be <= 0, got {min_mean_logprob!r}")
         self.min_mean_logprob = min_mean_logprob
 
+    @classmethod
+    def for_share(cls, mean_logprobs: Sequence[float], share: float) -> LogprobCheck:
+        """The check that escalates `share` of a calibration sample's cheap answers (those with
+        the lowest mean log-probabilities; ties at the cut stay with the cheap tier)."""
+        if not 0 <= share <= 1:
+            raise ConfigError(f"share must lie in [0, 1], got {share!r}")
+        values = sorted(float(v) for v in mean_logprobs)
+        if not values:
+            raise ConfigError("LogprobCheck.for_share needs at least one mean log-probability")
+        count = round(share * len(values))
+        return cls(values[count] if count < len(values) else 0.0)
+
     def reason(self, message: AIMessage) -> str | None:
         mean = mean_logprob(message)
         if mean is None:

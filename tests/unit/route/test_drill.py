@@ -2,9 +2,20 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from langchain_core.messages import convert_to_messages
+
 from llmopt.demo.generator import generate
-from llmopt.route.drill import KillAfter, attempts_frame, drill_summary, run_routed
-from llmopt.route.scorers import HeuristicConfig, HeuristicScorer
+from llmopt.route import Budget
+from llmopt.route.drill import (
+    KillAfter,
+    attempts_frame,
+    budget_summary,
+    drill_summary,
+    live_point,
+    run_routed,
+)
+from llmopt.route.scorers import Cascade, HeuristicConfig, HeuristicScorer, SchemaCheck
 from tests.unit.route.fakes import Scripted, refused
 
 ALWAYS_STRONG = HeuristicScorer(HeuristicConfig(long_chars=1, keyword_weight=0,
@@ -22,3 +33,32 @@ def test_kill_after_n_calls_then_every_request_is_answered(make_router):
     summary = drill_summary(runs, attempts_frame(router))
     assert summary["answered"] == 8 and summary["fell_back"] >= 1
     assert summary["errors_connection"] == summary["failed_attempts"]
+
+
+def test_live_point_counts_a_cascades_cheap_and_strong_calls(make_router):
+    items = generate(4, seed=1)
+    small = Scripted(name="small", text="not json")
+    router = make_router(small=small, cascade=Cascade([SchemaCheck(fields=["intent"])]))
+    runs = run_routed(router, items, concurrency=2)
+    attempts = attempts_frame(router)
+    point = live_point(runs, attempts, [True, False, True, True], strong="large")
+    assert point["share_strong"] == 1.0 and point["accuracy"] == 0.75
+    assert point["usd_per_million_requests"] == pytest.approx(
+        1e6 * attempts["cost_usd"].sum() / 4)
+    assert set(attempts["tier"]) == {"small", "large"} and len(attempts) == 8
+
+
+def test_budget_summary_says_how_much_of_the_limit_went_unused(make_router):
+    items = generate(12, seed=2)
+    router = make_router()
+    tier = router.tiers[0]
+    actual = tier.cost(tier.model.prompt_tokens, 2)
+    worst = max(tier.cost(tier.prompt_tokens(convert_to_messages(i.messages())), tier.max_tokens)
+                for i in items)
+    router.budget = Budget(worst + 3.5 * actual, wait_s=60)
+    runs = run_routed(router, items, concurrency=1)
+    summary = budget_summary(router.budget, runs, attempts_frame(router))
+    assert summary["admitted"] + summary["refused"] == 12 and summary["refused"] > 0
+    assert summary["fits_at_actual_cost"] == pytest.approx(router.budget.limit_usd / actual)
+    assert summary["unused_usd"] == pytest.approx(summary["unused_calls"] * actual)
+    assert summary["worst_over_actual"] > 1 and summary["unused_usd"] < summary["largest_worst_usd"]

@@ -46,3 +46,14 @@ def test_bad_checks_are_named():
         LogprobCheck(0.5)
     with pytest.raises(ConfigError):
         Cascade([])
+
+
+def test_logprob_check_for_a_share_escalates_that_share():
+    sample = [-0.9, -0.5, -0.1, -0.01, -0.3]
+    check = LogprobCheck.for_share(sample, 0.4)
+    escalated = [v for v in sample if check.reason(_with_logprobs([v])) is not None]
+    assert sorted(escalated) == [-0.9, -0.5]
+    assert LogprobCheck.for_share(sample, 0).min_mean_logprob == -0.9
+    assert LogprobCheck.for_share(sample, 1).min_mean_logprob == 0.0
+    with pytest.raises(ConfigError, match="share"):
+        LogprobCheck.for_share(sample, 1.5)
