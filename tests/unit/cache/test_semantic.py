@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from llmopt.cache import semantic as sem
@@ -91,3 +92,17 @@ def test_minilm_scores_a_paraphrase_above_an_unrelated_request() -> None:
     para, _ = c.nearest("Can you tell me where order 1234 is?", LLM)
     other, _ = c.nearest("How do I reset my password?", LLM)
     assert para > 0.7 > other
+
+
+def test_flat_index_finds_the_exact_nearest_with_cosines_within_5e_4() -> None:
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal((2000, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q = v[:50] + 0.3 * rng.standard_normal((50, 384)).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    index = sem.flat_index(384)
+    index.add(v)
+    sims, ids = index.search(q, 1)
+    exact = q @ v.T
+    assert (ids[:, 0] == exact.argmax(axis=1)).all()
+    assert np.abs(sims[:, 0] - exact.max(axis=1)).max() < 5e-4
