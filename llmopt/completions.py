@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -51,6 +53,18 @@ def complete(
         with ThreadPoolExecutor(concurrency) as pool:
             results = pool.map(one, items)
             return list(tqdm(results, total=len(items), desc=f"{model}", leave=False))
+
+
+@contextmanager
+def sender(base_url: str, model: str, *, max_tokens: int = 64, timeout_s: float = 120.0,
+           api_key_env: str | None = None) -> Iterator[Callable[[WorkloadItem], Completion]]:
+    """A function sending one item at a time (greedy), on one connection kept open: for callers
+    that decide per request whether to send it (a response cache in front of the server)."""
+    headers = {}
+    if api_key_env:
+        headers["Authorization"] = f"Bearer {os.environ[api_key_env]}"
+    with httpx.Client(base_url=base_url, timeout=timeout_s, headers=headers) as client:
+        yield lambda item: _one(client, model, item, max_tokens)
 
 
 def _one(client: httpx.Client, model: str, item: WorkloadItem, max_tokens: int) -> Completion:

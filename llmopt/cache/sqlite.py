@@ -1,7 +1,8 @@
 """Exact cache in a SQLite file: TTL, a size limit with least-recently-used eviction, tenants.
 
 A file that is not a readable cache (corrupt, wrong schema) is moved aside to `<name>.corrupt-N`
-with a warning and a fresh one is built; it is never served from.
+with a warning and a fresh one is built; it is never served from. Without a path the file is
+`<results folder>/response_cache.sqlite` (`default_path`): the pilot's results folder.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from pathlib import Path
 
 from llmopt.cache.base import ResponseCache, exact_key
 from llmopt.errors import ConfigError
+from llmopt.settings import get_settings
+
+FILE_NAME = "response_cache.sqlite"
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS llmopt_cache (key TEXT PRIMARY KEY, namespace TEXT NOT NULL,"
            " value TEXT NOT NULL, created REAL NOT NULL, used REAL NOT NULL)")
+
+
+def default_path(results_dir: str | Path | None = None) -> Path:
+    """`<results_dir>/response_cache.sqlite`; the pilot's results folder (LLMOPT_RESULTS_DIR) when
+    no folder is given."""
+    return Path(get_settings().results_dir if results_dir is None else results_dir) / FILE_NAME
 
 
 class CacheFileWarning(UserWarning):
@@ -26,7 +36,7 @@ class CacheFileWarning(UserWarning):
 class SqliteCache(ResponseCache):
     """Exact-match response cache in one SQLite file (shared by every tenant, keyed apart)."""
 
-    def __init__(self, path: str | Path, namespace: str = "default", *,
+    def __init__(self, path: str | Path | None = None, namespace: str = "default", *,
                  ttl_s: float | None = None, max_entries: int | None = None,
                  cache_sampled: bool = False, _shared: _Store | None = None) -> None:
         super().__init__(namespace, cache_sampled=cache_sampled)
@@ -34,7 +44,7 @@ class SqliteCache(ResponseCache):
             raise ConfigError(f"ttl_s={ttl_s!r} is not valid; use a positive number or None")
         if max_entries is not None and max_entries < 1:
             raise ConfigError(f"max_entries={max_entries!r} is not valid; use >= 1 or None")
-        self.path = Path(path)
+        self.path = default_path() if path is None else Path(path)
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._store = _shared or _Store(self.path)

@@ -227,10 +227,11 @@ def near_misses(item: WorkloadItem, n: int, seed: int = 0) -> list[WorkloadItem]
     f = Facts.from_dict(item.facts)
     rng = random.Random(f"llmopt-nearmiss-{item.id}-{seed}")
     out: list[WorkloadItem] = []
-    for _ in range(n * 20):
+    for attempt in range(n * 21):
         if len(out) == n:
             break
-        kind = rng.choice(NEAR_MISS_KINDS)
+        # the last tries swap the order id, which always applies (random picks can miss it)
+        kind = rng.choice(NEAR_MISS_KINDS) if attempt < n * 20 else "order_id"
         changed = _swap(item.user, f, kind, rng)
         if changed is None:
             continue

@@ -32,3 +32,21 @@ def test_transport_error_is_recorded():
 
     result = call(refuse)
     assert result.status is None and "ConnectError" in result.error
+
+
+def test_sender_sends_one_item_per_call(monkeypatch):
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json={"choices": [{"message": {"content": "{}"}}],
+                                         "usage": {"prompt_tokens": 5, "completion_tokens": 2}})
+
+    real_client = httpx.Client
+    monkeypatch.setattr(completions.httpx, "Client",
+                        lambda **kw: real_client(**kw, transport=httpx.MockTransport(handler)))
+    with completions.sender("http://test/v1", "m", max_tokens=8) as send:
+        first, second = send(ITEM), send(ITEM)
+    assert first.text == second.text == "{}" and len(seen) == 2
+    assert seen[0].url.path == "/v1/chat/completions"
+    assert b'"temperature":0.0' in seen[0].content.replace(b" ", b"")

@@ -140,3 +140,14 @@ def test_async_lookup_and_update(tmp_path) -> None:
         return a.content, b.content
 
     assert asyncio.run(go()) == ("first", "first")
+
+
+def test_default_file_is_in_the_results_folder(tmp_path, monkeypatch) -> None:
+    from llmopt.cache.sqlite import default_path
+
+    assert default_path(tmp_path / "pilot") == tmp_path / "pilot" / "response_cache.sqlite"
+    monkeypatch.setenv("LLMOPT_RESULTS_DIR", str(tmp_path / "results"))
+    c = SqliteCache()
+    assert c.path == tmp_path / "results" / "response_cache.sqlite" == default_path()
+    c.put("p", LLM, "a")
+    assert c.path.is_file() and SqliteCache().get("p", LLM) == "a"
