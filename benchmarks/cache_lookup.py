@@ -3,16 +3,18 @@ same entries: llmopt's exact caches (SQLite, Redis) and semantic caches (MiniLM 
 process; shared through plain Redis), GPTCache (in its own environment) and redisvl's
 SemanticCache (when a Redis with the query engine is given).
 
-    .venv/bin/python benchmarks/cache_lookup.py [--sizes 10000 100000] [--lookups 1000]
-        [--repeats 3] [--gptcache-python PY] [--redisvl-url redis://...]
+    .venv/bin/python benchmarks/cache_lookup.py [--sizes 10000 100000] [--lookups 500]
+        [--repeats 5] [--gptcache-python PY] [--redisvl-url redis://...]
 
 Semantic entries are stored vectors (random unit vectors, MiniLM's 384 dimensions) and each
 lookup is given its query vector (a stored one plus a little noise: every lookup is a hit), so
 the lookup is timed apart from embedding the query; the MiniLM query embedding time is printed
-once, separately (every semantic cache pays it, whichever index it uses). Each cache is filled
-once per size; its lookups run `--repeats` times and the table shows the median p50 and p99 of
-the repeats. Memory: this process's resident-set growth while filling (GPTCache: its own
-process's); Redis-backed caches also show the Redis server's `used_memory` growth.
+once, separately (every semantic cache pays it, whichever index it uses). Every answer is
+checked. Each cache is filled once per size; then passes of `--lookups` lookups run `--repeats`
+times, interleaved across the caches (so that load from elsewhere on a shared CPU falls on all
+alike), and the table shows the median p50 and p99 of each cache's passes. Memory: this
+process's resident-set growth while filling (GPTCache: its own process's); Redis-backed caches
+also show the Redis server's `used_memory` growth.
 
 GPTCache (`--gptcache-python`, default ~/.cache/llmopt/venvs/bench-gptcache/bin/python when it
 exists) runs benchmarks/cache_lookup_gptcache.py in its own environment (see that file for the
@@ -39,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,28 +63,38 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def timed(call: Callable[[int], str | None], picks: np.ndarray,
-          repeats: int) -> tuple[float, float, bool]:
-    """Median over repeats of (p50, p99) in microseconds of call(i) for each lookup i; and
-    whether every call answered the entry its query was made from."""
-    p50, p99, right = [], [], True
-    for _ in range(repeats):
-        times = []
-        for i in range(len(picks)):
-            t = time.perf_counter()
-            got = call(i)
-            times.append(time.perf_counter() - t)
-            right = right and got == f"answer {picks[i]}"
-        us = np.asarray(times) * 1e6
-        p50.append(np.percentile(us, 50))
-        p99.append(np.percentile(us, 99))
-    return float(np.median(p50)), float(np.median(p99)), right
+def one_pass(call: Callable[[int], str | None], picks: np.ndarray) -> tuple[float, float, bool]:
+    """(p50, p99) in microseconds of call(i) for each lookup i, and whether every call answered
+    the entry its query was made from."""
+    times, right = [], True
+    for i in range(len(picks)):
+        t = time.perf_counter()
+        got = call(i)
+        times.append(time.perf_counter() - t)
+        right = right and got == f"answer {picks[i]}"
+    us = np.asarray(times) * 1e6
+    return float(np.percentile(us, 50)), float(np.percentile(us, 99)), right
 
 
-def row(name: str, kind: str, stats: tuple[float, float, bool], mem: float, note: str) -> dict:
-    p50, p99, right = stats
-    return {"name": name, "kind": kind, "p50": p50, "p99": p99, "mem": mem,
-            "note": note + ("" if right else "; WRONG OR MISSING ANSWERS")}
+@dataclass
+class Contender:
+    """A filled cache: `run()` times one pass of lookups. Passes of all contenders interleave
+    (pass 1 of each, then pass 2 of each, ...) so that load from elsewhere on a shared CPU
+    falls on all of them alike; the table shows the median of each one's passes."""
+
+    name: str
+    kind: str
+    mem: float
+    note: str
+    run: Callable[[], tuple[float, float, bool]]
+    passes: list[tuple[float, float, bool]] = field(default_factory=list)
+
+    def result(self) -> dict:
+        right = all(r for _, _, r in self.passes)
+        return {"name": self.name, "kind": self.kind, "mem": self.mem,
+                "p50": float(np.median([p for p, _, _ in self.passes])),
+                "p99": float(np.median([p for _, p, _ in self.passes])),
+                "note": self.note + ("" if right else "; WRONG OR MISSING ANSWERS")}
 
 
 class Loopback:
@@ -119,7 +132,7 @@ class Loopback:
 
 
 # -- exact ---------------------------------------------------------------------------------
-def bench_sqlite(n: int, picks: np.ndarray, repeats: int, folder: Path) -> dict:
+def bench_sqlite(n: int, picks: np.ndarray, folder: Path) -> Contender:
     gc.collect()
     before = rss_mb()
     c = SqliteCache(folder / f"exact-{n}.db")
@@ -127,20 +140,19 @@ def bench_sqlite(n: int, picks: np.ndarray, repeats: int, folder: Path) -> dict:
         c.put(f"request {i}", LLM, f"answer {i}")
     mem = rss_mb() - before
     disk = (folder / f"exact-{n}.db").stat().st_size / 2**20
-    stats = timed(lambda i: c.get(f"request {picks[i]}", LLM), picks, repeats)
-    return row("llmopt exact (SQLite)", "exact", stats, mem, f"file {disk:.1f} MiB")
+    return Contender("llmopt exact (SQLite)", "exact", mem, f"file {disk:.1f} MiB",
+                     lambda: one_pass(lambda i: c.get(f"request {picks[i]}", LLM), picks))
 
 
-def bench_redis_exact(n: int, picks: np.ndarray, repeats: int, server: Loopback) -> dict:
-    server.client.flushall()
+def bench_redis_exact(n: int, picks: np.ndarray, server: Loopback) -> Contender:
     gc.collect()
     before, rbefore = rss_mb(), server.used_mb()
     c = RedisCache(server.url)
     for i in range(n):
         c.put(f"request {i}", LLM, f"answer {i}")
     mem, rmem = rss_mb() - before, server.used_mb() - rbefore
-    stats = timed(lambda i: c.get(f"request {picks[i]}", LLM), picks, repeats)
-    return row("llmopt exact (Redis)", "exact", stats, mem, f"redis-server +{rmem:.1f} MiB")
+    return Contender("llmopt exact (Redis)", "exact", mem, f"redis-server +{rmem:.1f} MiB",
+                     lambda: one_pass(lambda i: c.get(f"request {picks[i]}", LLM), picks))
 
 
 # -- semantic ------------------------------------------------------------------------------
@@ -149,21 +161,20 @@ def no_embedder(texts: list[str]) -> np.ndarray:
     return np.zeros((len(texts), DIM), dtype=np.float32)
 
 
-def bench_faiss(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
-                repeats: int) -> dict:
+def bench_faiss(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray) -> Contender:
     gc.collect()
     before = rss_mb()
     c = FaissSemanticCache(embedder=no_embedder)
     n = len(vecs)
     c.put_many([f"request {i}" for i in range(n)], LLM, [f"answer {i}" for i in range(n)], vecs)
     mem = rss_mb() - before
-    stats = timed(lambda i: c.nearest("", LLM, vector=queries[i])[1], picks, repeats)
-    return row("llmopt semantic (FAISS)", "semantic", stats, mem, "in process, exact fp16 scan")
+    return Contender("llmopt semantic (FAISS)", "semantic", mem, "in process, exact fp16 scan",
+                     lambda: one_pass(lambda i: c.nearest("", LLM, vector=queries[i])[1],
+                                      picks))
 
 
 def bench_redis_semantic(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
-                         repeats: int, server: Loopback) -> dict:
-    server.client.flushall()
+                         server: Loopback) -> Contender:
     n = len(vecs)
     writer = RedisSemanticCache(server.url, embedder=no_embedder)
     rbefore = server.used_mb()
@@ -175,31 +186,42 @@ def bench_redis_semantic(vecs: np.ndarray, queries: np.ndarray, picks: np.ndarra
     reader = RedisSemanticCache(server.url, embedder=no_embedder)   # a fresh process's view
     reader.nearest("", LLM, vector=queries[0])                     # builds its mirror
     mem = rss_mb() - before
-    stats = timed(lambda i: reader.nearest("", LLM, vector=queries[i])[1], picks, repeats)
-    return row("llmopt semantic (Redis)", "semantic", stats, mem,
-               f"mirror; redis-server +{rmem:.1f} MiB")
+    return Contender("llmopt semantic (Redis)", "semantic", mem,
+                     f"fp16 mirror; redis-server +{rmem:.1f} MiB",
+                     lambda: one_pass(lambda i: reader.nearest("", LLM, vector=queries[i])[1],
+                                      picks))
 
 
 def bench_gptcache(python: Path, vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
-                   repeats: int, folder: Path) -> dict | str:
-    np.save(folder / "vecs.npy", vecs)
-    np.save(folder / "queries.npy", queries)
-    np.save(folder / "picks.npy", picks)
+                   folder: Path, procs: list[subprocess.Popen]) -> Contender:
+    """GPTCache in its own environment and process (cache_lookup_gptcache.py), driven by lines
+    on its standard input."""
+    for name, a in (("vecs", vecs), ("queries", queries), ("picks", picks)):
+        np.save(folder / f"{name}.npy", a)
     script = Path(__file__).with_name("cache_lookup_gptcache.py")
-    out = subprocess.run([str(python), str(script), str(folder / "vecs.npy"),
-                          str(folder / "queries.npy"), str(folder / "picks.npy"), str(repeats)],
-                         capture_output=True, text=True, timeout=1800)
-    if out.returncode != 0:
-        return f"failed: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    stats = (float(np.median(r["p50"])), float(np.median(r["p99"])), r["hits"] == r["lookups"])
-    return row(f"GPTCache {r['version']} (FAISS+SQLite)", "semantic", stats, r["mem"],
-               "own process; SQLite on tmpfs")
+    proc = subprocess.Popen([str(python), str(script)] + [str(folder / f"{name}.npy") for name
+                                                          in ("vecs", "queries", "picks")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    procs.append(proc)
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"GPTCache worker exited ({proc.wait()}); run {script} by hand")
+    info = json.loads(line)
+
+    def run() -> tuple[float, float, bool]:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        r = json.loads(proc.stdout.readline())
+        return r["p50"], r["p99"], r["right"]
+
+    return Contender(f"GPTCache {info['version']} (FAISS+SQLite)", "semantic", info["mem"],
+                     "own process; SQLite on tmpfs", run)
 
 
-def bench_redisvl(url: str, vecs: np.ndarray, queries: np.ndarray, picks: np.ndarray,
-                  repeats: int) -> dict:
+def bench_redisvl(url: str, vecs: np.ndarray, queries: np.ndarray,
+                  picks: np.ndarray) -> Contender:
     import redis
+    import redisvl
     from redisvl.extensions.cache.llm import SemanticCache
     from redisvl.extensions.cache.llm.schema import CacheEntry
     from redisvl.extensions.constants import ENTRY_ID_FIELD_NAME
@@ -222,12 +244,12 @@ def bench_redisvl(url: str, vecs: np.ndarray, queries: np.ndarray, picks: np.nda
         time.sleep(0.1)                   # wait for the background indexer to finish
     rmem = client.info("memory")["used_memory"] / 2**20 - rbefore
     qs = [q.tolist() for q in queries]
-    stats = timed(lambda i: next((h["response"] for h in c.check(vector=qs[i])), None),
-                  picks, repeats)
-    import redisvl
 
-    return row(f"redisvl {redisvl.__version__} SemanticCache", "semantic", stats, 0.0,
-               f"redis-server +{rmem:.1f} MiB")
+    def answer(i: int) -> str | None:
+        return next((h["response"] for h in c.check(vector=qs[i])), None)
+
+    return Contender(f"redisvl {redisvl.__version__} SemanticCache", "semantic", 0.0,
+                     f"redis-server +{rmem:.1f} MiB", lambda: one_pass(answer, picks))
 
 
 def minilm_query_us(k: int = 50) -> float:
@@ -269,8 +291,8 @@ def main() -> None:
     faiss.omp_set_num_threads(1)  # one query at a time: threads only add start-up cost
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--lookups", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--lookups", type=int, default=500)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--gptcache-python", type=Path,
                     default=GPTCACHE_PY if GPTCACHE_PY.exists() else None)
     ap.add_argument("--redisvl-url", default=None,
@@ -279,6 +301,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="llmopt-cache-bench-"))
     server = Loopback(folder) if shutil.which("redis-server") else None
     skipped: list[str] = []
+    procs: list[subprocess.Popen] = []
     try:
         rows = []
         for n in args.sizes:
@@ -286,21 +309,25 @@ def main() -> None:
             vecs = unit(rng, n)
             picks = rng.integers(0, n, args.lookups)
             queries = (vecs[picks] + 0.01 * unit(rng, args.lookups)).astype(np.float32)
-            rows.append((n, bench_sqlite(n, picks, args.repeats, folder)))
-            rows.append((n, bench_faiss(vecs, queries, picks, args.repeats)))
+            contenders = [bench_sqlite(n, picks, folder), bench_faiss(vecs, queries, picks)]
             if server:
-                rows.append((n, bench_redis_exact(n, picks, args.repeats, server)))
-                rows.append((n, bench_redis_semantic(vecs, queries, picks, args.repeats, server)))
+                server.client.flushall()
+                contenders += [bench_redis_exact(n, picks, server),
+                          bench_redis_semantic(vecs, queries, picks, server)]
             if args.gptcache_python:
-                got = bench_gptcache(args.gptcache_python, vecs, queries, picks, args.repeats,
-                                     folder)
-                if isinstance(got, str):
-                    skipped.append(f"GPTCache at {n}: {got}")
-                else:
-                    rows.append((n, got))
+                contenders.append(bench_gptcache(args.gptcache_python, vecs, queries, picks, folder,
+                                            procs))
             if args.redisvl_url:
-                rows.append((n, bench_redisvl(args.redisvl_url, vecs, queries, picks,
-                                                  args.repeats)))
+                contenders.append(bench_redisvl(args.redisvl_url, vecs, queries, picks))
+            for _ in range(args.repeats):
+                for c in contenders:
+                    c.passes.append(c.run())
+            rows += [(n, c.result()) for c in contenders]
+            for proc in procs:
+                proc.stdin.close()
+                proc.wait(timeout=60)
+            procs.clear()
+            del contenders
             print(f"[{n} entries done]", file=sys.stderr, flush=True)
         report(rows, args.sizes)
         print(f"MiniLM query embedding p50: {minilm_query_us():.0f} us (paid by any semantic "
@@ -315,6 +342,8 @@ def main() -> None:
         for s in skipped:
             print(f"not run: {s}")
     finally:
+        for proc in procs:
+            proc.kill()
         if server:
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -4,11 +4,12 @@ share one with llmopt's pins):
     python3 -m venv ~/.cache/llmopt/venvs/bench-gptcache
     ~/.cache/llmopt/venvs/bench-gptcache/bin/pip install gptcache faiss-cpu numpy sqlalchemy
 
-cache_lookup.py calls it as
-`PYTHON cache_lookup_gptcache.py VECTORS.npy QUERIES.npy PICKS.npy REPEATS`
-and reads one JSON line back. The entries are the given vectors (no ONNX model download): a
-lookup is GPTCache's whole `get` path (embedding function = a dict look-up of the query vector,
-FAISS search, SQLite scalar fetch, similarity evaluation).
+cache_lookup.py starts it as `PYTHON cache_lookup_gptcache.py VECTORS.npy QUERIES.npy PICKS.npy`;
+it fills the cache and prints one JSON line ({"mem", "version"}), then answers each line "go" on
+its standard input with one pass of lookups ({"p50", "p99", "right"}), so that its passes
+interleave with the other caches' passes in time. The entries are the given vectors (no ONNX
+model download): a lookup is GPTCache's whole `get` path (embedding function = a dict look-up
+of the query vector, FAISS search, SQLite scalar fetch, similarity evaluation).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ def rss_mb() -> float:
 
 def main() -> None:
     vecs, queries, picks = (np.load(a) for a in sys.argv[1:4])
-    repeats = int(sys.argv[4])
     import faiss
     from gptcache import Cache, Config
     from gptcache.adapter.api import get
@@ -65,21 +65,21 @@ def main() -> None:
                             [Answer(f"answer {i}", DataType.STR) for i in range(lo, hi)],
                             list(vecs[lo:hi]), [None] * (hi - lo))
     mem = rss_mb() - before
-    p50, p99, hits = [], [], 0
-    for _ in range(repeats):
-        times = []
+    import gptcache
+
+    print(json.dumps({"mem": mem, "version": gptcache.__version__}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
+            break
+        times, right = [], True
         for i in range(len(queries)):
             t = time.perf_counter()
             got = get(f"query {i}", cache_obj=cache)
             times.append(time.perf_counter() - t)
-            hits += got == f"answer {picks[i]}"
+            right = right and got == f"answer {picks[i]}"
         us = np.asarray(times) * 1e6
-        p50.append(float(np.percentile(us, 50)))
-        p99.append(float(np.percentile(us, 99)))
-    import gptcache
-
-    print(json.dumps({"p50": p50, "p99": p99, "mem": mem, "hits": int(hits),
-                      "lookups": repeats * len(queries), "version": gptcache.__version__}))
+        print(json.dumps({"p50": float(np.percentile(us, 50)),
+                          "p99": float(np.percentile(us, 99)), "right": right}), flush=True)
 
 
 if __name__ == "__main__":
