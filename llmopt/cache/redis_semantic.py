@@ -6,13 +6,15 @@ Layout under `{prefix}:{namespace}:` (one tenant never reads outside its own pre
 - `__lru__`: last use per entry (sorted set), the per-tenant size limit evicts its oldest,
   exactly as `RedisCache` does;
 - `__log__:<llm digest>`: a stream per model + generation parameters of (entry key, float32
-  embedding). A process's mirror reads the stream from where it stopped before every lookup,
-  so it sees other writers' entries at once; evicted entries leave the stream, expired ones are
-  trimmed from it.
+  embedding); evicted entries leave it, expired ones are trimmed from it.
 
-A hit is confirmed in Redis (the answer is read there, and its last use set, in one script), so
-an entry another process evicted, expired or cleared is never served from a stale mirror.
-A Redis that goes away degrades to no cache (`stats.degraded`), never to an error.
+A lookup searches the process's mirror (`flat_index`, exact), then makes one round trip (a
+script): if the log grew since the mirror last read it, the new rows come back and the search
+runs again with them, so a reader sees other writers' entries at once; otherwise the best
+candidates are confirmed in Redis (the answer is read there and its last use set), so an entry
+another process evicted, expired or cleared is never served from a stale mirror. A mirror that
+holds far more rows than its log is read anew. A Redis that goes away degrades to no cache
+(`stats.degraded`), never to an error.
 """
 
 from __future__ import annotations
