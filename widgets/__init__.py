@@ -5,5 +5,6 @@ from .bench_view import BenchView
 from .capacity_planner import CapacityPlanner
 from .compression_view import CompressionView
 from .cost_calculator import CostCalculator
+from .router_explorer import RouterExplorer
 
-__all__ = ["BenchView", "CapacityPlanner", "CompressionView", "CostCalculator"]
+__all__ = ["BenchView", "CapacityPlanner", "CompressionView", "CostCalculator", "RouterExplorer"]

@@ -55,6 +55,20 @@ def _fill(root: Any, part: str, value: str) -> None:
     field.press("Enter")
 
 
+def _drag(root: Any, part: str, lo: float, hi: float, value: float) -> None:
+    """Drag a slider's handle to `value` with the mouse, as a user does (the slider's track
+    runs from `lo` to `hi`; the slider snaps to its nearest step). Not the arrow keys: Notebook
+    7.6.5 takes the keydown before the slider sees it (the handle has focus, nothing moves)."""
+    track = root.locator(f".part-{part} .noUi-base").bounding_box()
+    handle = root.locator(f".part-{part} .noUi-handle").bounding_box()
+    y = handle["y"] + handle["height"] / 2
+    mouse = root.page.mouse
+    mouse.move(handle["x"] + handle["width"] / 2, y)
+    mouse.down()
+    mouse.move(track["x"] + track["width"] * (value - lo) / (hi - lo), y, steps=5)
+    mouse.up()
+
+
 # -- CostCalculator: a text field ------------------------------------------------------------
 
 COST = {"requests_per_day": 10_000.0, "prompt_tokens": 1_500.0, "output_tokens": 200.0,
@@ -126,8 +140,7 @@ show("capacity_planner", widget, {{"gpu": widget.controls["gpu"],
 
 # -- CompressionView: a slider (the real LLMLingua-2 demo classifier) -------------------------
 
-RATE, RATE_STEP, RATE_STEPS_LEFT = 0.5, 0.05, 4
-RATE_MOVED = round(RATE - RATE_STEP * RATE_STEPS_LEFT, 2)
+RATE, RATE_STEP, RATE_MIN, RATE_MOVED = 0.5, 0.05, 0.1, 0.3
 
 
 @cache
@@ -147,13 +160,6 @@ def _compression_lines(rate: float) -> Expected:
                        f"{r.kept_chars:.0%} of the characters"}
 
 
-def _move_slider(root: Any, kernel: Kernel) -> None:
-    handle = root.locator(".part-slider .noUi-handle")
-    handle.focus()
-    for _ in range(RATE_STEPS_LEFT):
-        handle.press("ArrowLeft")
-
-
 COMPRESSION_VIEW = WidgetCase(
     name="compression_view",
     code=f"""\
@@ -163,10 +169,10 @@ from llmopt.profile import resolve_model
 from llmopt.widgets import CompressionView
 model = compress.default_model("llmlingua2", "demo", resolve_model("demo:small"))
 widget = CompressionView(compress.load({{"kind": "llmlingua2"}}, model=model), manual.MANUAL,
-                         rate={RATE!r}, step={RATE_STEP!r})
+                         rate={RATE!r}, min_rate={RATE_MIN!r}, step={RATE_STEP!r})
 show("compression_view", widget, {{"slider": widget.slider, "summary": widget.summary}})
 """,
-    move=_move_slider,
+    move=lambda root, kernel: _drag(root, "slider", RATE_MIN, 1.0, RATE_MOVED),
     before=lambda: _compression_lines(RATE),
     after=lambda: _compression_lines(RATE_MOVED),
 )
@@ -217,4 +223,52 @@ show("bench_view", widget, {{"counts": widget.counts, "stats": widget.stats_line
 )
 
 
-CASES = [COST_CALCULATOR, CAPACITY_PLANNER, COMPRESSION_VIEW, BENCH_VIEW]
+# -- RouterExplorer: a threshold slider over a held-out graded sample -------------------------
+
+ROUTE_START, ROUTE_STEP, ROUTE_MOVED = 0.41, 0.001, 0.42
+
+
+def _route_sample() -> list[dict]:
+    """30 graded requests; scores sit half a slider step off the slider's grid (which starts at
+    the lowest score, 0.4), so no score lies on a threshold the slider can take. 30 steps on
+    the track leave each several pixels wide for the mouse."""
+    scores = [0.4] + [0.4005 + ROUTE_STEP * i for i in range(29)]
+    return [{"score": s, "cheap_correct": i % 3 != 0, "strong_correct": True,
+             "cheap_cost_usd": 0.0001, "strong_cost_usd": 0.001} for i, s in enumerate(scores)]
+
+
+ROUTE_TRACK = (0.4, max(r["score"] for r in _route_sample()) + ROUTE_STEP)
+"""The slider's ends: RouterExplorer runs it from the lowest score to the highest plus a step."""
+
+
+def _route_lines(threshold: float) -> Expected:
+    import pandas as pd
+
+    from llmopt.route import calibrate
+
+    p = calibrate.evaluate(pd.DataFrame(_route_sample()), threshold)
+    return {"share": f"Strong calls: {p['share_strong']:.1%}",
+            "usd": f"$ per 1M requests: ${p['usd_per_million_requests']:,.2f}",
+            "accuracy": f"Accuracy (held-out): {p['accuracy']:.1%}",
+            "chart": "browser test"}
+
+
+ROUTER_EXPLORER = WidgetCase(
+    name="router_explorer",
+    code=f"""\
+import pandas as pd
+from llmopt.widgets import RouterExplorer
+widget = RouterExplorer(pd.DataFrame({_route_sample()!r}), threshold={ROUTE_START!r},
+                        label="browser test")
+show("router_explorer", widget, {{"slider": widget.slider,
+     "share": widget.lines["share_strong"], "usd": widget.lines["usd_per_million_requests"],
+     "accuracy": widget.lines["accuracy"], "chart": widget.chart_output}})
+""",
+    move=lambda root, kernel: _drag(root, "slider", *ROUTE_TRACK, ROUTE_MOVED),
+    before=lambda: _route_lines(ROUTE_START),
+    after=lambda: _route_lines(ROUTE_MOVED),
+    chart="chart",
+)
+
+
+CASES = [COST_CALCULATOR, CAPACITY_PLANNER, COMPRESSION_VIEW, BENCH_VIEW, ROUTER_EXPLORER]
