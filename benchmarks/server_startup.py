@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/server_startup.py [--model demo:large] [--starts 3]
                                                   [--modes default,O0,eager,inproc,quick-start]
 
-One server at a time; each start is `VllmServer.startup_s` (launch to the first healthy
-/health answer). Modes:
+One server at a time, the modes taken in turn (round robin); each start is
+`VllmServer.startup_s` (launch to the first healthy /health answer). Modes:
 
   * default:   vLLM's own: API server, engine-core process, worker process (the CPU build
                forces the multi-process executor), torch.compile;
@@ -54,13 +54,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--modes", default=",".join(MODES))
     args = parser.parse_args(argv)
     offline.enable()
-    medians = {}
-    for mode in args.modes.split(","):
-        times = []
-        for _ in range(args.starts):
-            times.append(start_once(args.model, mode))
-            print(f"{mode:10s} start {len(times)}: {times[-1]:5.1f} s", flush=True)
-        medians[mode] = statistics.median(times)
+    modes = args.modes.split(",")
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+    for i in range(args.starts):  # round robin, so a load that comes and goes hits every mode
+        for mode in modes:
+            times[mode].append(start_once(args.model, mode))
+            print(f"{mode:10s} start {i + 1}: {times[mode][-1]:5.1f} s", flush=True)
+    medians = {mode: statistics.median(ts) for mode, ts in times.items()}
     print(f"\n{args.model}: median start-up of {args.starts} starts")
     for mode, median in medians.items():
         print(f"  {mode:10s} {median:5.1f} s")

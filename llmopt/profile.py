@@ -88,10 +88,18 @@ class Profile(BaseModel):
         return workload.load_jsonl(self.workload)[: self.n_requests]
 
     def serve_config(self, which: Literal["target", "draft"], **overrides) -> ServeConfig:
-        """A vLLM config for the target or draft model, served under its profile name."""
+        """A vLLM config for the target or draft model, served under its profile name.
+
+        On the demo profile (vLLM's CPU build, whose default gives the model worker a process
+        of its own) the worker runs inside the engine core's process (`worker_in_process`):
+        demo `large` starts in a median 33.7 s instead of 58.9 s (3 starts each, taken in turn,
+        2-core machine at load 3-7; 25.6 s vs 32.1 s idle; benchmarks/server_startup.py), and
+        serves at 0.92-0.98x the req/s with the same TPOT (benchmarks/process_mode.py), the
+        same for every configuration a notebook compares. `-O0` stays opt-in: it halves
+        throughput at 16 streams. Pass `worker_in_process=False` for vLLM's own layout."""
         name = self.target_model if which == "target" else self.draft_model
         fields = {"model": resolve_model(name), "served_model_name": name, "dtype": self.dtype,
-                  "max_model_len": self.max_model_len}
+                  "max_model_len": self.max_model_len, "worker_in_process": self.profile == "demo"}
         return ServeConfig(**(fields | overrides))
 
     def server(self, which: Literal["target", "draft"], **overrides) -> VllmServer:

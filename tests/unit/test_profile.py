@@ -14,12 +14,15 @@ def test_demo_profile_resolves_to_shipped_folders():
     assert profile.serve_config("draft").served_model_name == "demo:small"
 
 
-def test_profile_servers_keep_vllms_process_layout_and_quick_start_is_opt_in():
-    profile = Profile.load(DEMO)
-    real = profile.serve_config("target")
-    assert (real.worker_in_process, real.optimization_level) == (False, None)
-    quick = profile.serve_config("target", **QUICK_START)
+def test_demo_servers_run_the_worker_in_process_and_gpu_servers_keep_vllms_layout():
+    demo = Profile.load(DEMO)
+    assert (demo.serve_config("target").worker_in_process,
+            demo.serve_config("target").optimization_level) == (True, None)
+    assert not demo.serve_config("target", worker_in_process=False).worker_in_process
+    quick = demo.serve_config("target", **QUICK_START)
     assert (quick.worker_in_process, quick.optimization_level) == (True, 0)
+    gpu = Profile.load(DEMO.with_name("gpu.yaml"))
+    assert not gpu.serve_config("target").worker_in_process
 
 
 def test_hub_ids_pass_through():
