@@ -10,8 +10,10 @@ worker inside the engine core's process and `-O0`), or either part alone. On eac
 runs `repeats` x (one stream, 32 requests; 16 streams, 128 requests), each request exactly
 `max-tokens` tokens (ignore_eos). Printed: medians per mode and concurrency (req/s, output
 tokens/s, mean TTFT, mean TPOT) and the ratios to the first mode. `--modes default,O0,inproc`
-tells which part of the quick start costs the speed. Measured 2026-12-04 on the loaded 2-core
-machine (load 13-17): quick-start / default TPOT 49x at one stream, req/s 0.52 at 16 streams.
+tells which part of the quick start costs the speed. Measured 2026-12-04 on the idle 2-core
+machine (`--modes default,inproc,O0 --repeats 1`): inproc / default req/s 0.98 at one stream and
+0.92 at 16, TPOT equal; O0 / default req/s 0.70 and 0.49 (the README's start-up section). An
+earlier run at load 13-17 read quick-start TPOT as 49x: load, not the layout.
 """
 
 from __future__ import annotations
