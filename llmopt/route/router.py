@@ -34,7 +34,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from tenacity import AsyncRetrying, Retrying
 
 from llmopt.errors import ConfigError
-from llmopt.route.budget import Budget, Reservation, worst_case_usd
+from llmopt.route.budget import Budget, Reservation, prompt_token_bound, worst_case_usd
 from llmopt.route.errors import (
     FALLS_BACK,
     AllTiersFailed,
@@ -364,8 +364,8 @@ class _Call:
     def fail(self, exc: BaseException, streamed: int = 0) -> None:
         error = classify(exc) if isinstance(exc, Exception) else ErrorClass.other
         prompt = 0
-        if streamed:
-            prompt = self.prompt_tokens or self.tier.prompt_tokens(self.messages)
+        if streamed:  # the prompt was read: counted where the budget counted it, else bounded
+            prompt = self.prompt_tokens or prompt_token_bound([m.text for m in self.messages])
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
                           error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
                           prompt_tokens=prompt, output_tokens=streamed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,8 +56,9 @@ class Tier(BaseModel):
         if self.tokenizer is None:
             return prompt_token_bound([m.text for m in messages])
         chat = convert_to_openai_messages(list(messages))
-        ids = _tokenizer(self.tokenizer).apply_chat_template(
-            chat, add_generation_prompt=True, tokenize=True, return_dict=False)
+        with _TOKENIZER_LOCK:  # first load imports transformers; a Rust tokenizer is not
+            ids = _tokenizer(self.tokenizer).apply_chat_template(  # safe to share unlocked
+                chat, add_generation_prompt=True, tokenize=True, return_dict=False)
         return len(ids)
 
     @classmethod
@@ -82,6 +84,11 @@ def _price(name: str) -> Price:
     if name not in _PRICES:
         _PRICES[name] = price_for(name)
     return _PRICES[name]
+
+
+_TOKENIZER_LOCK = threading.Lock()
+"""Held while a tokenizer loads or counts: concurrent calls from a router's threads would
+otherwise race transformers' lazy import (measured: ImportError in the fallback drill)."""
 
 
 @functools.cache
