@@ -8,10 +8,16 @@ parameters and a digest of the system prompt as the `llm_string`):
   semantic cache see the requests in order. For each request it records the exact cache's hit
   and whether the served answer grades right against *this* request's reference, and the
   semantic cache's nearest earlier request: its cosine similarity and whether *its* answer grades
-  right here. Every request is written to the semantic cache (the upper bound on reuse that
-  `llmopt.cache.sweep` sweeps over thresholds); the exact cache is written on misses only.
+  right here (`served_right`). Every request is written to the semantic cache (the upper bound
+  on reuse that `llmopt.cache.sweep` sweeps over thresholds); the exact cache is written on
+  misses only.
 - `serve(...)`: one cache for real in front of a `send` function: `cache.get` first, a hit is
   answered from the cache and nothing is sent, a miss is sent and its answer written back.
+
+A false hit is the cache's own error: a served answer that grades wrong for the new request
+where the server's own answer to it grades right (`served_correct` / `exact_correct` are False).
+Where the model is wrong anyway, serving its wrong answer to an earlier request costs nothing in
+quality; `served_right` / `exact_right` keep the plain grade, for accuracy.
 
 A failed request (no answer) is recorded, counted and never written to a cache.
 """
@@ -36,8 +42,8 @@ from llmopt.workload import WorkloadItem
 
 Traffic = Sequence[tuple[str, str | None, WorkloadItem]]
 LOOKUP_COLUMNS = ("id", "kind", "source", "correct", "failed", "cost_usd", "latency_s",
-                  "exact_hit", "exact_correct", "exact_lookup_s", "similarity", "served_correct",
-                  "lookup_s")
+                  "exact_hit", "exact_right", "exact_correct", "exact_lookup_s", "similarity",
+                  "served_right", "served_correct", "lookup_s")
 SERVE_COLUMNS = ("id", "kind", "source", "hit", "correct", "failed", "cost_usd", "latency_s")
 
 
@@ -78,6 +84,8 @@ def lookups(traffic: Traffic, answers: Sequence[Completion], *, exact: ResponseC
                "cost_usd": cost_of(answer, price), "latency_s": answer.latency_s}
         row.update(_exact(exact, prompt, llm_string, item, answer))
         row.update(_semantic(semantic, prompt, llm_string, item, answer))
+        row["exact_correct"] = row["exact_right"] or not row["correct"]
+        row["served_correct"] = row["served_right"] or not row["correct"]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(LOOKUP_COLUMNS))
 
@@ -94,7 +102,7 @@ def _exact(cache: ResponseCache, prompt: str, llm_string: str, item: WorkloadIte
     if served is None and answer.error is None:
         cache.put(prompt, llm_string, answer.text)
     return {"exact_hit": served is not None, "exact_lookup_s": lookup_s,
-            "exact_correct": served is not None and _right(served, item)}
+            "exact_right": served is not None and _right(served, item)}
 
 
 def _semantic(cache: FaissSemanticCache, prompt: str, llm_string: str, item: WorkloadItem,
@@ -106,7 +114,7 @@ def _semantic(cache: FaissSemanticCache, prompt: str, llm_string: str, item: Wor
     if answer.error is None:
         cache.put_many([prompt], llm_string, [answer.text], vectors=vector)
     return {"similarity": similarity, "lookup_s": lookup_s,
-            "served_correct": served is not None and _right(served, item)}
+            "served_right": served is not None and _right(served, item)}
 
 
 def serve(traffic: Traffic, send: Callable[[WorkloadItem], Completion], cache: ResponseCache, *,
@@ -135,19 +143,19 @@ def serve(traffic: Traffic, send: Callable[[WorkloadItem], Completion], cache: R
 
 
 def semantic_hits(lookups: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """`hit`, `false_hit`, `served_correct` and `lookup_s` per request of a `lookups` frame, were
+    """`hit`, `false_hit`, `served_right` and `lookup_s` per request of a `lookups` frame, were
     the semantic cache to serve at `threshold` (the sweep's model: every earlier request cached)."""
     hit = lookups["similarity"] >= threshold
     return pd.DataFrame({"hit": hit, "false_hit": hit & ~lookups["served_correct"],
-                         "served_correct": lookups["served_correct"],
+                         "served_right": lookups["served_right"],
                          "lookup_s": lookups["lookup_s"]})
 
 
 def exact_hits(lookups: pd.DataFrame) -> pd.DataFrame:
-    """`hit`, `false_hit`, `served_correct` and `lookup_s` per request of the exact cache."""
+    """`hit`, `false_hit`, `served_right` and `lookup_s` per request of the exact cache."""
     hit = lookups["exact_hit"]
     return pd.DataFrame({"hit": hit, "false_hit": hit & ~lookups["exact_correct"],
-                         "served_correct": lookups["exact_correct"],
+                         "served_right": lookups["exact_right"],
                          "lookup_s": lookups["exact_lookup_s"]})
 
 
@@ -182,7 +190,7 @@ def measure(lookups: pd.DataFrame, hits: pd.DataFrame | None = None) -> dict:
     return {"usd_per_request": float(lookups["cost_usd"].where(~hit, 0.0).mean()),
             "latency_mean_s": float((hits["lookup_s"] + lookups["latency_s"].where(~hit, 0.0))
                                     .mean()),
-            "accuracy": float(hits["served_correct"].where(hit, lookups["correct"]).mean())}
+            "accuracy": float(hits["served_right"].where(hit, lookups["correct"]).mean())}
 
 
 def live_measure(served: pd.DataFrame) -> dict:
@@ -197,9 +205,14 @@ def compare(lookups: pd.DataFrame, threshold: float, served: pd.DataFrame) -> di
 
     A live cache writes misses only, so it holds a subset of what the sweep assumes: a live hit
     is always a predicted hit, and a predicted hit can miss live when the near entry it needed was
-    itself served from the cache (never written). The ids on each side say which requests."""
+    itself served from the cache (never written). The ids on each side say which requests. A live
+    false hit, as in `lookups`: served wrong where the server's own answer (there) grades right."""
+    if served["id"].tolist() != lookups["id"].tolist():
+        raise ConfigError("the live pass and the lookups hold different requests; serve the same "
+                          "traffic sample in the same order")
     predicted = semantic_hits(lookups, threshold)
-    live = pd.DataFrame({"hit": served["hit"], "false_hit": served["hit"] & ~served["correct"]})
+    live = pd.DataFrame({"hit": served["hit"],
+                         "false_hit": served["hit"] & ~served["correct"] & lookups["correct"]})
     ids = lookups["id"]
     return {"predicted": summary(predicted), "live": summary(live),
             "predicted_not_live": ids[predicted["hit"] & ~live["hit"]].tolist(),

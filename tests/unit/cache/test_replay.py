@@ -121,3 +121,26 @@ def test_summaries(sample, tmp_path) -> None:
     base, cached = replay.measure(rows), replay.measure(rows, loose)
     assert base["accuracy"] == 1.0 and cached["accuracy"] < 1.0
     assert cached["usd_per_request"] == pytest.approx(base["usd_per_request"] / len(rows))
+
+
+def test_false_hit_is_the_caches_error_not_the_models(tmp_path) -> None:
+    source = traffic.sample(1, repeat_share=0, paraphrase_share=0, near_miss_share=0)[0][2]
+    again = source.model_copy(update={"id": "again"})
+    from llmopt.demo.generator import near_misses
+
+    near = near_misses(source, 1)[0]
+    sample = [("fresh", None, source), ("repeat", source.id, again),
+              ("near_miss", source.id, near)]
+    wrong = Completion(id=source.id, text="{}", prompt_tokens=100, completion_tokens=1,
+                       latency_s=0.5, status=200)  # the model gets the source wrong
+    exact, semantic = caches(tmp_path)
+    rows = replay.lookups(sample, [wrong, wrong.model_copy(update={"id": "again"}), answer(near)],
+                          exact=exact, semantic=semantic, **KW).set_index("id")
+    # the repeat is served the model's wrong answer; sending it would have been wrong too
+    assert rows.loc["again", "exact_hit"] and not rows.loc["again", "exact_right"]
+    assert rows.loc["again", "exact_correct"] and not rows.loc["again", "correct"]
+    # the near miss is answered right by the server but served an answer that is wrong for it
+    assert rows.loc[near.id, "correct"] and not rows.loc[near.id, "served_correct"]
+    hits = replay.semantic_hits(rows.reset_index(), 0.0)
+    assert hits["false_hit"].tolist() == [False, False, True]
+    assert replay.measure(rows.reset_index(), hits)["accuracy"] == 0.0
