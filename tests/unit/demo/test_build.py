@@ -1,6 +1,7 @@
 """The build script runs end to end and is reproducible from its seed (a tiny budget here)."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -14,17 +15,25 @@ def build(out, steps=3):
     return json.loads((out / "manifest.json").read_text())["models"]["small"]
 
 
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """One build of `small` (folder, manifest entry), shared: each build costs a process."""
+    out = tmp_path_factory.mktemp("small")
+    return out, build(out)
+
+
 @pytest.mark.slow
-def test_two_builds_with_one_seed_give_identical_weights(tmp_path):
-    a, b = build(tmp_path / "a"), build(tmp_path / "b")
+def test_two_builds_with_one_seed_give_identical_weights(small_build, tmp_path):
+    a, b = small_build[1], build(tmp_path)
     assert a["files"] == b["files"]
     assert a["parameters"] == b["parameters"] > 100_000
     assert set(a["accuracy_in_process"]) == {"all", "easy", "hard"}
 
 
 @pytest.mark.slow
-def test_rebuilding_one_model_keeps_the_other_of_the_same_recipe(tmp_path):
-    small = build(tmp_path)
+def test_rebuilding_one_model_keeps_the_other_of_the_same_recipe(small_build, tmp_path):
+    shutil.copytree(small_build[0], tmp_path, dirs_exist_ok=True)
+    small = small_build[1]
     cmd = [sys.executable, "-m", "llmopt.demo.build", "--steps", "3", "--eval-items", "4",
            "--models", "large", "--out", str(tmp_path)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
