@@ -170,11 +170,14 @@ def summary(hits: pd.DataFrame) -> dict:
 
 def by_kind(lookups: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     """Per request kind (fresh, repeat, paraphrase, near miss): requests, the share served from
-    the cache and the share served wrong."""
+    the cache, the share served wrong where the server answers right (false hits), and the share
+    served an answer that grades wrong for any reason (the model's own errors included)."""
     frame = pd.DataFrame({"kind": lookups["kind"], "served": hits["hit"],
-                          "false_hit": hits["false_hit"]})
+                          "false_hit": hits["false_hit"],
+                          "wrong": hits["hit"] & ~hits["served_right"]})
     out = frame.groupby("kind").agg(requests=("served", "size"), served_share=("served", "mean"),
-                                    false_hit_share=("false_hit", "mean"))
+                                    false_hit_share=("false_hit", "mean"),
+                                    served_wrong_share=("wrong", "mean"))
     return out.reindex([k for k in KINDS if k in out.index])
 
 

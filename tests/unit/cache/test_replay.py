@@ -117,6 +117,8 @@ def test_summaries(sample, tmp_path) -> None:
     table = replay.by_kind(rows, loose)
     assert table.index.tolist() == ["fresh", "repeat", "paraphrase", "near_miss"]
     assert table.loc["near_miss", "false_hit_share"] == 1.0
+    assert table.loc["near_miss", "served_wrong_share"] == 1.0
+    assert table.loc["repeat", "served_wrong_share"] == 0.0
     assert table.loc["repeat", "served_share"] == 1.0 and table["requests"].sum() == len(rows)
     base, cached = replay.measure(rows), replay.measure(rows, loose)
     assert base["accuracy"] == 1.0 and cached["accuracy"] < 1.0
