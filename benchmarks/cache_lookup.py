@@ -276,7 +276,7 @@ def report(n: int, results: list[dict], header: bool) -> None:
     peers = [r for r in results if r["kind"] == "semantic" and not r["name"].startswith("llmopt")]
     best = min(peers, key=lambda r: r["p50"]) if peers else None
     for ours in (r for r in results if r["name"].startswith("llmopt semantic")):
-        ratio = f"{ours['p50'] / best['p50']:.2f}x" if best else "no peer ran"
+        ratio = f"{ours['p50'] / best['p50']:.2g}x" if best else "no peer ran"
         print(f"{n:>8}  {ours['name']} p50 / fastest peer"
               f"{' (' + best['name'] + ')' if best else ''} p50: {ratio}")
     exact = [r["p50"] for r in results if r["kind"] == "exact"]
@@ -338,8 +338,12 @@ def main() -> None:
         for s in skipped:
             print(f"not run: {s}")
     finally:
-        for proc in procs:
-            proc.kill()
+        for proc in procs:           # end of input: the worker exits and removes its folder
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         if server:
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
