@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import time
 
 import pytest
@@ -250,6 +251,17 @@ def test_items_without_reference_are_not_graded(items) -> None:
     assert result.summary().iloc[0]["accuracy"] != result.summary().iloc[0]["accuracy"]  # NaN
 
 
+@pytest.fixture
+def sigint_default():
+    """SIGINT as a Jupyter kernel (or a shell in the foreground) has it: Python's own handler.
+    A shell's background job starts Python with SIGINT ignored (POSIX), and then an interrupt,
+    `interrupt_main` included, does nothing at all: these tests would fail for the shell's sake."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_default")
 def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
     import _thread
     import threading
@@ -281,11 +293,11 @@ def test_interrupting_a_notebook_run_cancels_it(tmp_path, items) -> None:
     assert len(BenchResult.load(path).records) in (sent - 1, sent)
 
 
+@pytest.mark.usefixtures("sigint_default")
 def test_an_interrupt_landing_in_a_finalizer_is_noted_not_lost() -> None:
     """Python's own handler would raise inside `__del__`, where the exception is only printed
     ("Exception ignored") and the run goes on; the waiting run's handler notes it instead."""
     import _thread
-    import signal
 
     class InterruptsWhileFinalized:
         def __del__(self) -> None:
