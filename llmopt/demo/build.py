@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -46,7 +47,12 @@ PROGRESS_ITEMS = 100
 
 
 def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
-                eval_every: int = 0) -> dict:
+                eval_every: int = 0, spec: train.ModelSpec | None = None, device: str = "cpu",
+                workers: int = 0, checkpoint: Path | None = None,
+                on_step: Callable[[int], None] | None = None) -> dict:
+    """Train model `name` (architecture `spec`, default SPECS[name]), save it in bf16 under
+    `out/name`, and return its manifest entry (`on_step(step)` after each step)."""
+    spec = spec or SPECS[name]
     started = time.time()
 
     def log(step: int, loss: float, model) -> None:
@@ -56,29 +62,41 @@ def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
         if eval_every and step and step % eval_every == 0:
             model.eval()
             some = eval_items[:PROGRESS_ITEMS]
-            accuracy = evaluate.accuracy_by_tier(some, evaluate.generate_answers(model, tok, some))
+            outputs = evaluate.generate_answers(model, tok, some)
             model.train()
-            print(f"[{name}] step {step} held-out accuracy ({len(some)} requests) "
-                  f"{ {k: round(v, 3) for k, v in accuracy.items()} }", flush=True)
+            print(f"[{name}] step {step} held-out ({len(some)} requests) "
+                  f"{_rounded(evaluate.accuracy_by_tier(some, outputs))} hard "
+                  f"{_rounded(evaluate.accuracy_by_hard_slice(some, outputs))}", flush=True)
+        if on_step:
+            on_step(step)
 
-    model = train.train(SPECS[name], tok, cfg, on_step=log)
+    model = train.train(spec, tok, cfg, on_step=log, device=device, workers=workers,
+                        checkpoint=checkpoint)
     train_s = time.time() - started
-    accuracy = evaluate.accuracy_by_tier(eval_items,
-                                         evaluate.generate_answers(model, tok, eval_items))
-    print(f"[{name}] accuracy {accuracy}", flush=True)
+    outputs = evaluate.generate_answers(model, tok, eval_items)
+    accuracy = evaluate.accuracy_by_tier(eval_items, outputs)
+    slices = evaluate.accuracy_by_hard_slice(eval_items, outputs)
+    print(f"[{name}] accuracy {_rounded(accuracy)} hard {_rounded(slices)}", flush=True)
     folder = out / name
-    model.to(torch.bfloat16).save_pretrained(folder)
+    model.to("cpu", torch.bfloat16).save_pretrained(folder)
     tok.save_pretrained(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file())
     return {
         "parameters": train.count_parameters(model),
-        "architecture": SPECS[name].model_dump(),
+        "architecture": spec.model_dump(),
         "dtype": "bfloat16",
+        "steps": cfg.steps,
+        "device": device,
         "train_seconds": round(train_s, 1),
         "accuracy_in_process": accuracy,
+        "hard_slices_in_process": slices,
         "files": {p.name: sha256(p) for p in files},
         "bytes": sum(p.stat().st_size for p in files),
     }
+
+
+def _rounded(accuracy: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in accuracy.items()}
 
 
 def _kept_models(path: Path, manifest: dict) -> dict:

@@ -7,7 +7,7 @@ Served accuracy is measured against vLLM in the notebooks; this is the trainer's
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 import torch
@@ -24,7 +24,7 @@ def generate_answers(model, tokenizer, items: list[WorkloadItem], batch_size: in
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
         enc = tokenizer([prompt.render(i.system, i.user) for i in chunk], return_tensors="pt",
-                        padding=True)
+                        padding=True).to(model.device)
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                              eos_token_id=tokenizer.eos_token_id,
                              pad_token_id=tokenizer.pad_token_id)
@@ -41,6 +41,15 @@ def accuracy_by_tier(items: list[WorkloadItem], outputs: list[str]) -> dict[str,
         hits[item.tier].append(correct)
         hits["all"].append(correct)
     return {tier: sum(v) / len(v) for tier, v in sorted(hits.items())}
+
+
+def accuracy_by_hard_slice(items: list[WorkloadItem], outputs: list[str]) -> dict[str, float]:
+    """Exact match on the hard items per `hard_slice` ('lookup', 'rules')."""
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for item, output in zip(items, outputs, strict=True):
+        if item.tier == "hard":
+            hits[hard_slice(item)].append(grader.grade(output, item.reference or {}).correct)
+    return {name: sum(v) / len(v) for name, v in sorted(hits.items())}
 
 
 def hard_slice(item: WorkloadItem) -> str:
@@ -72,10 +81,9 @@ def main() -> None:
         folder = assets.model_dir(name)
         model = LlamaForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
         outputs = generate_answers(model, AutoTokenizer.from_pretrained(folder), items)
-        hits: dict[str, list[bool]] = defaultdict(list)
-        for item, output in zip(items, outputs, strict=True):
-            hits[hard_slice(item)].append(grader.grade(output, item.reference or {}).correct)
-        print(name, {k: f"{sum(v) / len(v):.3f} of {len(v)}" for k, v in sorted(hits.items())})
+        counts = Counter(hard_slice(i) for i in items)
+        print(name, {k: f"{v:.3f} of {counts[k]}"
+                     for k, v in accuracy_by_hard_slice(items, outputs).items()})
 
 
 if __name__ == "__main__":
