@@ -47,6 +47,9 @@ class Profile(BaseModel):
     """The rented GPU self-hosting is priced with (a name in llmopt.pricing's GPU catalog)."""
     setup_cost_usd: float = 0.0
     """One-off cost of moving to self-hosting (engineering, migration), for the payback."""
+    eagle_head: str | None = None
+    """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
+    decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
 
     @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod
@@ -109,8 +112,9 @@ class Profile(BaseModel):
                           env=env)
 
     def parameters(self) -> dict:
-        """The papermill parameters."""
-        return self.model_dump()
+        """The papermill parameters: the fields that are set (an unset one keeps the notebook's
+        default, None, so notebooks without that knob are not handed an unknown parameter)."""
+        return self.model_dump(exclude_none=True)
 
 
 def resolve_model(name: str) -> str:

@@ -49,3 +49,10 @@ def test_workload_items_for_demo_and_file(tmp_path):
     assert len(items) == profile.n_requests
     path = save_jsonl(items[:7], tmp_path / "w.jsonl")
     assert profile.model_copy(update={"workload": str(path)}).workload_items() == items[:7]
+
+
+def test_the_gpu_profile_names_an_eagle_head_and_the_demo_leaves_it_unset():
+    gpu = Profile.load(DEMO.with_name("gpu.yaml"))
+    assert gpu.eagle_head and gpu.parameters()["eagle_head"] == gpu.eagle_head
+    demo = Profile.load(DEMO)
+    assert demo.eagle_head is None and "eagle_head" not in demo.parameters()
