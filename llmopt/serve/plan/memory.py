@@ -2,7 +2,9 @@
 
 KV cache per token = layers x KV heads x head dim x 2 (key and value) x bytes per value. With
 tensor parallelism each GPU holds its share of the KV heads (at least one: vLLM replicates KV
-heads when there are fewer than GPUs) for the layers of its pipeline stage.
+heads when there are fewer than GPUs) for the layers of its pipeline stage. TurboQuant packs
+each head's key and value into one slot, except in the boundary layers it keeps at the model's
+dtype (`schemes.turboquant_boundary_layers`).
 
 - CPU build: capacity = VLLM_CPU_KVCACHE_SPACE / bytes per token, in whole 128-token blocks.
   Exact: this is how vLLM 0.32's CPU worker sizes the cache.
@@ -19,7 +21,13 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 from llmopt.errors import ConfigError
-from llmopt.serve.plan.schemes import WeightScheme, kv_bytes
+from llmopt.serve.plan.schemes import (
+    TURBOQUANT,
+    WeightScheme,
+    kv_bytes,
+    turboquant_boundary_layers,
+    turboquant_slot_bytes,
+)
 from llmopt.serve.plan.shapes import ModelShape
 
 GIB = 1024**3
@@ -47,7 +55,13 @@ def kv_bytes_per_token(shape: ModelShape, kv_cache_dtype: str = "auto", tp: int 
         raise ConfigError(f"tensor and pipeline parallel sizes must be >= 1, got {tp} and {pp}")
     heads = max(1, math.ceil(shape.num_kv_heads / tp))
     layers = math.ceil(shape.num_layers / pp)
-    return layers * heads * shape.head_dim * 2 * kv_bytes(kv_cache_dtype, shape.dtype_bytes)
+    per_layer = heads * shape.head_dim * 2 * kv_bytes(kv_cache_dtype, shape.dtype_bytes)
+    if kv_cache_dtype not in TURBOQUANT:
+        return layers * per_layer
+    # the first pipeline stage: it holds the first boundary layers, kept at the model's dtype
+    full = len(turboquant_boundary_layers(shape.num_layers) & set(range(layers)))
+    packed = heads * turboquant_slot_bytes(kv_cache_dtype, shape.head_dim)
+    return full * per_layer + (layers - full) * packed
 
 
 def whole_blocks(tokens: float, block: int) -> int:

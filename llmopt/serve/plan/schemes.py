@@ -8,6 +8,8 @@ llm-compressor and vLLM's online FP8 leave them).
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict
 
 from llmopt.pricing._inputs import unknown
@@ -65,9 +67,21 @@ SCHEMES: dict[str, WeightScheme] = {s.name: s for s in [
 ]}
 """The weight schemes the planner knows."""
 
+TURBOQUANT: dict[str, tuple[int, int]] = {"turboquant_k8v4": (8, 4), "turboquant_4bit_nc": (4, 4),
+                                          "turboquant_k3v4_nc": (3, 4),
+                                          "turboquant_3bit_nc": (3, 3)}
+"""vLLM 0.32's TurboQuant KV-cache presets: bits per key and per value element (8-bit keys are
+FP8), from vllm/model_executor/layers/quantization/turboquant/config.py."""
+
+TURBOQUANT_BOUNDARY_LAYERS = 2
+"""vLLM keeps this many first and as many last attention layers of a dense model at the model's
+dtype under TurboQuant, and never more than half of the layers on each side: a model of 4 layers
+or fewer (the demo models) keeps all of them, so TurboQuant changes nothing there."""
+
 KV_DTYPES: dict[str, int | None] = {"auto": None, "bfloat16": 2, "float16": 2, "fp8": 1,
-                                    "fp8_e4m3": 1, "fp8_e5m2": 1}
-"""vLLM `--kv-cache-dtype` values the planner sizes: bytes per value (None: the model's dtype)."""
+                                    "fp8_e4m3": 1, "fp8_e5m2": 1, **dict.fromkeys(TURBOQUANT)}
+"""vLLM `--kv-cache-dtype` values the planner sizes: bytes per value (None: the model's dtype;
+TurboQuant's packed layers are sized by `turboquant_slot_bytes`)."""
 
 
 def scheme(name: str) -> WeightScheme:
@@ -75,6 +89,22 @@ def scheme(name: str) -> WeightScheme:
     if name not in SCHEMES:
         raise unknown("weight scheme", name, SCHEMES)
     return SCHEMES[name]
+
+
+def turboquant_slot_bytes(kv_cache_dtype: str, head_dim: int) -> int:
+    """Bytes of one KV head's packed key and value for one token (vLLM's `slot_size_aligned`):
+    an FP8 key takes a byte per element, a 3-4-bit key its bits plus a 2-byte norm, a value its
+    bits plus a 2-byte scale and a 2-byte zero point; the sum rounded up to an even number."""
+    key_bits, value_bits = TURBOQUANT[kv_cache_dtype]
+    key = head_dim if key_bits == 8 else math.ceil(head_dim * key_bits / 8) + 2
+    slot = key + math.ceil(head_dim * value_bits / 8) + 4
+    return slot + slot % 2
+
+
+def turboquant_boundary_layers(num_layers: int) -> set[int]:
+    """The layers vLLM keeps at the model's dtype under TurboQuant (dense models)."""
+    n = min(TURBOQUANT_BOUNDARY_LAYERS, num_layers // 2)
+    return set(range(n)) | set(range(num_layers - n, num_layers))
 
 
 def kv_bytes(kv_cache_dtype: str, model_dtype_bytes: int) -> int:

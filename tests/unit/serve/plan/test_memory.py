@@ -31,6 +31,25 @@ def test_kv_per_token_is_layers_heads_dim_two_bytes() -> None:
     assert kv_bytes_per_token(LLAMA_8B) == 128 * 1024  # the well-known 128 KiB per token
 
 
+def test_turboquant_packs_every_layer_but_the_boundary_ones() -> None:
+    # vLLM 0.32's TurboQuantConfig.slot_size_aligned: 196 bytes (k8v4) and 102 (3-bit) per head
+    # at head dim 128; layers 0, 1, 30 and 31 of a 32-layer model stay in bf16
+    full = 4 * 8 * 128 * 2 * 2
+    assert kv_bytes_per_token(LLAMA_8B, "turboquant_k8v4") == full + 28 * 8 * 196
+    assert kv_bytes_per_token(LLAMA_8B, "turboquant_3bit_nc") == full + 28 * 8 * 102
+    assert 128 * 1024 / kv_bytes_per_token(LLAMA_8B, "turboquant_k8v4") == pytest.approx(2.17,
+                                                                                      abs=0.01)
+
+
+def test_turboquant_changes_nothing_on_a_model_of_four_layers() -> None:
+    # the demo models: every layer is a boundary layer (vLLM's CPU build logged the same
+    # 1,048,576 tokens for demo large with auto and turboquant_k8v4)
+    assert kv_bytes_per_token(tiny(), "turboquant_k8v4") == kv_bytes_per_token(tiny())
+    assert cpu_kv_tokens(tiny(), "turboquant_k8v4", 1) == cpu_kv_tokens(tiny(), "auto", 1)
+    assert kv_bytes_per_token(tiny(num_layers=6), "turboquant_k8v4") == \
+        4 * 2 * 32 * 2 * 2 + 2 * 2 * 52
+
+
 def test_tensor_parallel_splits_kv_heads_and_replicates_past_them() -> None:
     assert kv_bytes_per_token(LLAMA_8B, tp=2) == 64 * 1024
     assert kv_bytes_per_token(LLAMA_8B, tp=16) == kv_bytes_per_token(LLAMA_8B, tp=8)
