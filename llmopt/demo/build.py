@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,8 @@ SPECS = {
     "large": train.ModelSpec(hidden_size=128, layers=4, heads=4, kv_heads=2,
                              intermediate_size=512),
 }
+STEPS = {"small": 2000, "large": 10000}
+"""Training steps per model: the one recipe (TrainConfig) otherwise."""
 TOKENIZER_SEED = 7
 EVAL_SEED = 1_000_003
 
@@ -62,9 +65,12 @@ def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
         if eval_every and step and step % eval_every == 0:
             model.eval()
             some = eval_items[:PROGRESS_ITEMS]
+            manual = step >= cfg.short_context_steps  # else: the prompts it trains on now
+            some = some if manual else [i.model_copy(update={"system": ""}) for i in some]
             outputs = evaluate.generate_answers(model, tok, some)
             model.train()
-            print(f"[{name}] step {step} held-out ({len(some)} requests) "
+            print(f"[{name}] step {step} held-out ({len(some)} requests, "
+                  f"{'with' if manual else 'without'} the manual) "
                   f"{_rounded(evaluate.accuracy_by_tier(some, outputs))} hard "
                   f"{_rounded(evaluate.accuracy_by_hard_slice(some, outputs))}", flush=True)
         if on_step:
@@ -112,29 +118,40 @@ def _kept_models(path: Path, manifest: dict) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=assets.ASSETS_DIR)
-    parser.add_argument("--steps", type=int, default=train.TrainConfig().steps)
+    parser.add_argument("--steps", type=int, help="every model's training steps (default: STEPS)")
     parser.add_argument("--eval-items", type=int, default=600)
     parser.add_argument("--models", nargs="+", default=["large", "small"], choices=list(SPECS))
     parser.add_argument("--eval-every", type=int, default=0,
                         help="print held-out accuracy every N steps (0: only at the end)")
+    parser.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes making the batches (0: the trainer's own; a GPU needs 2+)")
+    parser.add_argument("--checkpoint-dir", type=Path,
+                        help="save the training state here every 500 steps, and resume from it")
     args = parser.parse_args(argv)
-    cfg = train.TrainConfig(steps=args.steps)
+    shared = train.TrainConfig()
     tok = build_tokenizer()
     eval_items = generator.generate(args.eval_items, seed=EVAL_SEED)
     manifest = {
         "note": "Demo world models: trained by llmopt.demo.build on the synthetic support "
                 "workload. They teach the method; they are not real-model claims.",
-        "recipe": cfg.model_dump(),
-        "data": {"generator": "llmopt.demo.generator", "train_stream_seed": cfg.seed,
+        "recipe": shared.model_dump(exclude={"steps"}),
+        "data": {"generator": "llmopt.demo.generator", "train_stream_seed": shared.seed,
                  "tokenizer_seed": TOKENIZER_SEED, "eval_seed": EVAL_SEED,
-                 "eval_items": args.eval_items, "hard_share": cfg.hard_share},
+                 "eval_items": args.eval_items, "hard_share": shared.hard_share,
+                 "eval_counts": dict(Counter(i.tier for i in eval_items)),
+                 "eval_hard_slice_counts": dict(Counter(evaluate.hard_slice(i) for i in eval_items
+                                                        if i.tier == "hard"))},
         "torch": torch.__version__,
         "models": {},
     }
     manifest["models"] = _kept_models(args.out / "manifest.json", manifest)
     for name in args.models:
+        cfg = shared.model_copy(update={"steps": args.steps or STEPS[name]})
+        checkpoint = args.checkpoint_dir / f"{name}.pt" if args.checkpoint_dir else None
         manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items,
-                                               args.eval_every)
+                                               args.eval_every, device=args.device,
+                                               workers=args.workers, checkpoint=checkpoint)
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {args.out}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 
+import pandas as pd
 import torch
 
 from llmopt.demo import assets, generator, grader, prompt
@@ -50,6 +51,30 @@ def accuracy_by_hard_slice(items: list[WorkloadItem], outputs: list[str]) -> dic
         if item.tier == "hard":
             hits[hard_slice(item)].append(grader.grade(output, item.reference or {}).correct)
     return {name: sum(v) / len(v) for name, v in sorted(hits.items())}
+
+
+def served_vs_trained(items: list[WorkloadItem], outputs: list[str], trained: dict[str, float],
+                      counts: dict[str, int]) -> pd.DataFrame:
+    """Per tier and hard slice: the accuracy of `outputs` (served) next to the trained one (the
+    manifest's, measured on `counts` held-out requests per group), the 95% interval of their
+    difference, and whether it holds 0 (the two agree within sampling error)."""
+    served = accuracy_by_tier(items, outputs) | accuracy_by_hard_slice(items, outputs)
+    n_served = Counter(i.tier for i in items) + Counter(hard_slice(i) for i in items
+                                                        if i.tier == "hard")
+    rows = []
+    for group in ("easy", "hard", *HARD_SLICES):
+        if group not in served or group not in trained:
+            continue
+        n, m = n_served[group], counts[group]
+        lo, hi = grader.difference_interval(round(served[group] * n), n,
+                                            round(trained[group] * m), m)
+        rows.append({"group": group, "served": served[group], "n_served": n,
+                     "trained": trained[group], "n_trained": m, "diff_low": lo, "diff_high": hi,
+                     "agrees": lo <= 0 <= hi})
+    return pd.DataFrame(rows).set_index("group")
+
+
+HARD_SLICES = ("lookup", "rules")
 
 
 def hard_slice(item: WorkloadItem) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pandas as pd
@@ -72,3 +73,18 @@ def accuracy(graded: pd.DataFrame) -> pd.DataFrame:
     counts = graded.groupby("tier").size().reindex(by_tier.index).fillna(len(graded))
     by_tier["n"] = counts.astype(int)
     return by_tier.rename(columns={"correct": "accuracy"})
+
+
+Z_95 = 1.96
+
+
+def difference_interval(hits_a: int, n_a: int, hits_b: int, n_b: int,
+                        z: float = Z_95) -> tuple[float, float]:
+    """95% interval of accuracy a minus accuracy b, from two independent samples (Agresti-Caffo:
+    one hit and one miss added to each sample, so it stays honest at 0% and 100%)."""
+    for hits, n in ((hits_a, n_a), (hits_b, n_b)):
+        if n < 0 or not 0 <= hits <= n:
+            raise GradeError(f"hits must be within [0, n] and n >= 0, got hits={hits}, n={n}")
+    p_a, p_b = (hits_a + 1) / (n_a + 2), (hits_b + 1) / (n_b + 2)
+    spread = z * math.sqrt(p_a * (1 - p_a) / (n_a + 2) + p_b * (1 - p_b) / (n_b + 2))
+    return p_a - p_b - spread, p_a - p_b + spread

@@ -5,7 +5,7 @@ its keys and values across the batch, and runs only the tickets and answers per 
 (4-5x less work than full sequences). The loss covers the answer tokens only. A share of the
 steps use a manual with words dropped at random, so the models tolerate compressed prompts.
 
-The first `short_context_share` of the steps leave the manual out (a curriculum). With the 480-token
+All but the last `manual_steps` steps leave the manual out (a curriculum). With the 480-token
 manual in front from the start, a fresh model sits on a plateau for hundreds of steps before it
 learns to copy from the ticket, and learns the hard tier far more slowly (2-layer, hidden 128,
 3,000 steps: 42% hard with 500 steps without the manual, 71% with 2,000); the rules are
@@ -68,15 +68,15 @@ class TrainConfig(BaseModel):
     hard_share: float = 0.6
     manual_dropout_share: float = 0.2
     """Share of steps whose manual has 0-60% of its words dropped."""
-    short_context_share: float = 0.75
-    """Share of the leading steps trained on tickets with an empty manual (see the module
-    docstring); the remaining steps see the manual."""
+    manual_steps: int = 1000
+    """The last steps, trained with the manual in the prompt; every step before them trains on
+    tickets with an empty manual (see the module docstring)."""
     seed: int = 0
     threads: int = 2
 
     @property
     def short_context_steps(self) -> int:
-        return round(self.steps * self.short_context_share)
+        return max(0, self.steps - self.manual_steps)
 
 
 def make_model(spec: ModelSpec, tokenizer: PreTrainedTokenizerFast, seed: int) -> LlamaForCausalLM:

@@ -39,5 +39,11 @@ def test_rebuilding_one_model_keeps_the_other_of_the_same_recipe(small_build, tm
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     models = json.loads((tmp_path / "manifest.json").read_text())["models"]
     assert set(models) == {"small", "large"} and models["small"] == small
-    build(tmp_path, steps=4)  # another recipe: the large model of 3 steps is not kept
+    assert build(tmp_path, steps=4)["steps"] == 4  # steps are per model: large is kept
+    assert json.loads((tmp_path / "manifest.json").read_text())["models"]["large"] == \
+        models["large"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["recipe"]["lr"] = 0.5  # as if an earlier recipe had made them
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    build(tmp_path)  # another recipe: the large model is not kept
     assert set(json.loads((tmp_path / "manifest.json").read_text())["models"]) == {"small"}

@@ -1,3 +1,4 @@
+import json
 import random
 
 from llmopt.demo import evaluate, generator
@@ -27,3 +28,25 @@ def test_guessing_the_item_scores_one_over_the_items_where_the_price_matters() -
 def test_easy_items_do_not_count_towards_the_ceiling() -> None:
     easy = generator.generate(20, seed=3, hard_share=0.0)
     assert evaluate.guess_ceiling([*easy, _item("damaged", (40, 90))]) == 0.5
+
+
+def test_accuracy_by_hard_slice_counts_the_hard_items_alone() -> None:
+    items = [_item("damaged", (40, 90)), _item("late_delivery", (40, 90)),
+             *generator.generate(10, seed=3, hard_share=0.0)]
+    outputs = ["wrong", json.dumps(items[1].reference), *["wrong"] * 10]
+    assert evaluate.accuracy_by_hard_slice(items, outputs) == {"lookup": 0.0, "rules": 1.0}
+
+
+def test_served_accuracy_agrees_with_the_trained_one_within_sampling_error() -> None:
+    items = generator.generate(120, seed=0)
+    right = [json.dumps(i.reference) for i in items]
+    trained = {"easy": 1.0, "hard": 0.98, "lookup": 0.97, "rules": 1.0}
+    counts = {"easy": 302, "hard": 298, "lookup": 136, "rules": 162}
+    table = evaluate.served_vs_trained(items, right, trained, counts)
+    assert list(table.index) == ["easy", "hard", "lookup", "rules"]
+    assert table["agrees"].all() and table.loc["hard", "n_served"] == sum(
+        i.tier == "hard" for i in items)
+    hard_wrong = [o if i.tier == "easy" else "wrong" for i, o in zip(items, right, strict=True)]
+    table = evaluate.served_vs_trained(items, hard_wrong, trained, counts)
+    assert table.loc["easy", "agrees"] and not table.loc["hard", "agrees"]
+    assert table.loc["hard", "served"] == 0.0

@@ -42,3 +42,24 @@ def test_accuracy_by_tier():
     assert table.loc["easy", "accuracy"] == 1.0
     assert table.loc["hard", "accuracy"] == 0.0
     assert table.loc["all", "n"] == 40
+
+
+def test_the_difference_interval_covers_sampling_noise_and_not_a_real_drop():
+    lo, hi = grader.difference_interval(32, 60, 192, 298)  # 53% served vs 64% trained
+    assert lo < 0 < hi
+    lo, hi = grader.difference_interval(20, 60, 192, 298)  # 33% vs 64%: a real drop
+    assert hi < 0
+    lo, hi = grader.difference_interval(60, 60, 302, 302)  # both perfect: centred, not zero
+    assert lo < 0 < hi and hi - lo > 0.02
+
+
+def test_the_difference_interval_narrows_with_more_requests():
+    small = grader.difference_interval(30, 60, 30, 60)
+    large = grader.difference_interval(300, 600, 300, 600)
+    assert large[1] - large[0] < (small[1] - small[0]) / 3
+
+
+@pytest.mark.parametrize("hits, n", [(5, 4), (-1, 4), (0, -1)])
+def test_the_difference_interval_refuses_impossible_counts(hits, n):
+    with pytest.raises(GradeError, match=f"hits={hits}, n={n}"):
+        grader.difference_interval(hits, n, 1, 2)

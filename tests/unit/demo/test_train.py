@@ -15,7 +15,7 @@ def tokenizer():
 
 
 def test_the_shared_prefix_broadcast_gives_the_full_sequence_loss(tokenizer):
-    cfg = train.TrainConfig(batch_size=3, short_context_share=0.0, manual_dropout_share=0.0)
+    cfg = train.TrainConfig(batch_size=3, manual_steps=4000, manual_dropout_share=0.0)
     model = train.make_model(TINY, tokenizer, seed=0)
     prefix, ids, labels = train.make_batch(tokenizer, cfg, step=0)
     shared = train.loss_on_batch(model, prefix, ids, labels)
@@ -26,7 +26,7 @@ def test_the_shared_prefix_broadcast_gives_the_full_sequence_loss(tokenizer):
 
 
 def test_the_first_steps_leave_the_manual_out(tokenizer):
-    cfg = train.TrainConfig(steps=4, short_context_share=0.5, manual_dropout_share=0.0,
+    cfg = train.TrainConfig(steps=4, manual_steps=2, manual_dropout_share=0.0,
                             batch_size=2)
     early = train.make_batch(tokenizer, cfg, step=1)[0]
     later = train.make_batch(tokenizer, cfg, step=2)[0]
