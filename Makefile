@@ -27,7 +27,7 @@ test-fast: env  ## unit tests only (no vLLM server)
 lint: env
 	$(PY) -m ruff check llmopt widgets tests benchmarks
 
-demo-build: env  ## retrain the demo models (about 45 minutes on 2 cores)
+demo-build: env  ## retrain the demo models (about 70 minutes on 2 cores)
 	$(PY) -m llmopt.demo.build
 
 clean:

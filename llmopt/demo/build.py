@@ -1,6 +1,6 @@
 """Build the demo world's assets: tokenizer, `small` and `large` models, manifest.
 
-    python -m llmopt.demo.build                 # the shipped assets (about 45 min on 2 cores)
+    python -m llmopt.demo.build                 # the shipped assets (about 70 min on 2 cores)
     python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
     python -m llmopt.demo.build --eval-every 500    # also print held-out accuracy as it trains
 
@@ -29,7 +29,7 @@ SPECS = {
     "large": train.ModelSpec(hidden_size=128, layers=4, heads=4, kv_heads=2,
                              intermediate_size=512),
 }
-STEPS = {"small": 2000, "large": 10000}
+STEPS = {"small": 3000, "large": 10000}
 """Training steps per model: the one recipe (TrainConfig) otherwise."""
 TOKENIZER_SEED = 7
 EVAL_SEED = 1_000_003

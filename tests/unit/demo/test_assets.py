@@ -22,34 +22,42 @@ def test_total_weights_at_most_60_mb(manifest):
     assert sum(m["bytes"] for m in manifest["models"].values()) <= 60 * MB
 
 
-@pytest.mark.xfail(strict=True, reason="issue 2 targets not met: at this training budget every "
-                   "size tried (2-4 layers, hidden 96-256) plateaus at 60-70% on the hard tier "
-                   "(see the issue notes); strict, so it flips to a failure the day the shipped "
-                   "models meet them and this mark must go")
-def test_measured_accuracy_meets_the_targets(manifest):
+@pytest.mark.xfail(strict=True, reason="issue 10: `large` has not learnt the hard tier's item "
+                   "lookup (26% of those items at 10,000 steps on 2 cores, guessing the item "
+                   "gives about 37%), so it stays near 66% on hard; strict, so it flips to a "
+                   "failure the day the shipped `large` meets the target")
+def test_large_meets_the_hard_tier_target(manifest):
+    assert manifest["models"]["large"]["accuracy_in_process"]["hard"] >= 0.85
+
+
+def test_the_other_targets_hold_easy_tiers_and_the_gap_on_hard(manifest):
     large = manifest["models"]["large"]["accuracy_in_process"]
     small = manifest["models"]["small"]["accuracy_in_process"]
-    assert large["easy"] >= 0.95 and large["hard"] >= 0.85
-    assert small["easy"] >= 0.80
-    assert large["hard"] - small["hard"] >= 0.25
+    assert large["easy"] >= 0.97 and small["easy"] >= 0.95
+    assert large["hard"] - small["hard"] >= 0.20
 
 
-def test_both_models_meet_the_easy_tier_targets(manifest):
-    large = manifest["models"]["large"]["accuracy_in_process"]
-    small = manifest["models"]["small"]["accuracy_in_process"]
-    assert large["easy"] >= 0.95 and small["easy"] >= 0.80
+def test_small_is_smaller(manifest):
+    large, small = manifest["models"]["large"], manifest["models"]["small"]
+    assert small["parameters"] < large["parameters"] and small["bytes"] < large["bytes"]
 
 
-def test_manifest_records_accuracy_for_both_tiers(manifest):
+def test_manifest_records_accuracy_per_tier_and_hard_slice_with_counts(manifest):
+    counts = manifest["data"]["eval_counts"] | manifest["data"]["eval_hard_slice_counts"]
+    assert counts["easy"] + counts["hard"] == manifest["data"]["eval_items"]
+    assert counts["lookup"] + counts["rules"] == counts["hard"]
     for model in manifest["models"].values():
         accuracy = model["accuracy_in_process"]
         assert set(accuracy) == {"all", "easy", "hard"}
-        assert all(0.0 <= v <= 1.0 for v in accuracy.values())
+        assert set(model["hard_slices_in_process"]) == {"lookup", "rules"}
+        assert all(0.0 <= v <= 1.0 for v in (accuracy | model["hard_slices_in_process"]).values())
 
 
-def test_same_recipe_for_both(manifest):
+def test_one_recipe_for_both_only_the_size_and_the_steps_differ(manifest):
     assert set(manifest["models"]) == {"small", "large"}
-    assert manifest["recipe"]["steps"] > 0  # one recipe at the top level, shared
+    assert "steps" not in manifest["recipe"]  # shared at the top level; steps per model
+    small, large = manifest["models"]["small"], manifest["models"]["large"]
+    assert 0 < small["steps"] <= large["steps"]
 
 
 def test_one_tokenizer_and_a_chat_template_that_renders_the_training_prompt():
