@@ -3,10 +3,14 @@
     python -m llmopt.demo.build                 # the shipped assets (about 70 min on 2 cores)
     python -m llmopt.demo.build --steps 5 --out /tmp/demo --eval-items 8   # a smoke run
     python -m llmopt.demo.build --eval-every 500    # also print held-out accuracy as it trains
+    python -m llmopt.demo.build --checkpoint-dir ~/.cache/llmopt/demo-train   # resumable
+    python -m llmopt.demo.build --device cuda --workers 4   # on a GPU (batches made in 4 processes)
 
-Both models get the same recipe (TrainConfig) and the same data stream; only the
-architecture differs. Everything is seeded, so a rebuild gives the same weights on the same
-machine type and torch version.
+Both models get the same recipe (TrainConfig) and the same data stream; the architecture and
+the training steps (STEPS) differ: `large` trains 10,000 steps and `small` 3,000, so the strong
+model has both more parameters and more training compute, as real strong models do. Everything
+is seeded, so a rebuild gives the same weights on the same machine type and torch version (a
+run resumed from a checkpoint too: a batch is a function of the seed and its step).
 """
 
 from __future__ import annotations
