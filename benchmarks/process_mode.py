@@ -1,8 +1,10 @@
-"""Does the quick-start server layout (faster start) distort a throughput comparison?
+"""Does the quick-start server layout (faster start) distort a throughput comparison? And how
+much faster does demo `small` serve than demo `large`?
 
     .venv/bin/python benchmarks/process_mode.py [--model demo:small] [--repeats 2]
                                                 [--max-tokens 32] [--modes default,quick-start]
                                                 [--streams 1,16]
+    .venv/bin/python benchmarks/process_mode.py --model demo:large,demo:small --modes inproc
 
 Starts the same model once per mode, one server at a time: vLLM's default layout (API server,
 engine core and worker processes; torch.compile), `llmopt.serve.launch.QUICK_START` (the
@@ -14,6 +16,11 @@ tells which part of the quick start costs the speed. Measured 2026-12-04 on the 
 machine (`--modes default,inproc,O0 --repeats 1`): inproc / default req/s 0.98 at one stream and
 0.92 at 16, TPOT equal; O0 / default req/s 0.70 and 0.49 (the README's start-up section). An
 earlier run at load 13-17 read quick-start TPOT as 49x: load, not the layout.
+
+With several models (`--model demo:large,demo:small`) each model is started in each mode, and
+the ratios are to the first model in the first mode. Measured 2026-12-04, idle, `--model
+demo:large,demo:small --modes inproc --repeats 3`: small / large output tokens/s 1.46 at one
+stream and 1.22 at 16 (TPOT 0.68x and 0.75x).
 """
 
 from __future__ import annotations
@@ -59,29 +66,32 @@ def main(argv: list[str] | None = None) -> None:
     items = generator.generate(max(STREAMS.values()), seed=5)
     table: dict[tuple[str, int], dict[str, float]] = {}
     modes, streams_run = args.modes.split(","), [int(s) for s in args.streams.split(",")]
-    for mode in modes:
-        fields = MODES[mode]
-        config = ServeConfig(model=resolve_model(args.model), served_model_name=args.model,
-                             max_model_len=1024, **fields)
+    models = args.model.split(",")
+    runs_of = [(m, mode) for m in models for mode in modes]
+    for model, mode in runs_of:
+        label = mode if len(models) == 1 else f"{model} {mode}"
+        config = ServeConfig(model=resolve_model(model), served_model_name=model,
+                             max_model_len=1024, **MODES[mode])
         with VllmServer(config) as server:
-            print(f"{mode}: started in {server.startup_s:.1f} s", flush=True)
+            print(f"{label}: started in {server.startup_s:.1f} s", flush=True)
             measure(server, items, 16, args.max_tokens)  # warm-up
             runs: dict[int, list[dict[str, float]]] = {s: [] for s in streams_run}
             for _ in range(args.repeats):
                 for streams in streams_run:
                     runs[streams].append(measure(server, items, streams, args.max_tokens))
             for streams, rows in runs.items():
-                table[mode, streams] = {k: statistics.median(r[k] for r in rows)
-                                        for k in rows[0]}
+                table[label, streams] = {k: statistics.median(r[k] for r in rows)
+                                         for k in rows[0]}
     print(f"\n{args.model}, {args.max_tokens} tokens per request, medians of {args.repeats}")
     keys = list(next(iter(table.values())))
-    print(f"{'mode':12} {'streams':>7} " + " ".join(f"{k:>10}" for k in keys))
-    for (mode, streams), row in table.items():
-        print(f"{mode:12} {streams:7d} " + " ".join(f"{row[k]:10.2f}" for k in keys))
-    for mode in modes[1:]:
+    labels = list(dict.fromkeys(label for label, _ in table))
+    print(f"{'mode':24} {'streams':>7} " + " ".join(f"{k:>10}" for k in keys))
+    for (label, streams), row in table.items():
+        print(f"{label:24} {streams:7d} " + " ".join(f"{row[k]:10.2f}" for k in keys))
+    for label in labels[1:]:
         for streams in streams_run:
-            other, base = table[mode, streams], table[modes[0], streams]
-            print(f"{mode} / {modes[0]} at {streams:2d} streams: " + ", ".join(
+            other, base = table[label, streams], table[labels[0], streams]
+            print(f"{label} / {labels[0]} at {streams:2d} streams: " + ", ".join(
                 f"{k} {other[k] / base[k]:.3f}" for k in keys))
 
 
