@@ -18,8 +18,10 @@ Each candidate's folder holds its model (bf16), `entry.json` (its manifest entry
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
+import sys
 import tarfile
 import time
 from pathlib import Path
@@ -44,9 +46,6 @@ EVAL_RESERVE_S = 45
 
 def run_candidate(key: str, candidate: tuple, device: str, deadline: float, out: Path,
                   eval_items: int, eval_every: int) -> None:
-    import contextlib
-    import sys
-
     folder = out / key
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "log.txt").open("w", buffering=1)

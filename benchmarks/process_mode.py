@@ -67,8 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     table: dict[tuple[str, int], dict[str, float]] = {}
     modes, streams_run = args.modes.split(","), [int(s) for s in args.streams.split(",")]
     models = args.model.split(",")
-    runs_of = [(m, mode) for m in models for mode in modes]
-    for model, mode in runs_of:
+    for model, mode in [(m, mode) for m in models for mode in modes]:
         label = mode if len(models) == 1 else f"{model} {mode}"
         config = ServeConfig(model=resolve_model(model), served_model_name=model,
                              max_model_len=1024, **MODES[mode])

@@ -3,11 +3,13 @@
 Served accuracy is measured against vLLM in the notebooks; this is the trainer's own check.
 
     python -m llmopt.demo.evaluate     # the shipped models, hard tier split by the item lookup
+    python -m llmopt.demo.evaluate --dtypes float32,bfloat16   # does serving precision cost any?
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -36,29 +38,38 @@ def generate_answers(model, tokenizer, items: list[WorkloadItem], batch_size: in
 
 def accuracy_by_tier(items: list[WorkloadItem], outputs: list[str]) -> dict[str, float]:
     """Overall exact match per tier, plus 'all'."""
-    hits: dict[str, list[bool]] = defaultdict(list)
-    for item, output in zip(items, outputs, strict=True):
-        correct = grader.grade(output, item.reference or {}).correct
-        hits[item.tier].append(correct)
-        hits["all"].append(correct)
-    return {tier: sum(v) / len(v) for tier, v in sorted(hits.items())}
+    return _accuracy(items, outputs, lambda item: (item.tier, "all"))
 
 
 def accuracy_by_hard_slice(items: list[WorkloadItem], outputs: list[str]) -> dict[str, float]:
     """Exact match on the hard items per `hard_slice` ('lookup', 'rules')."""
+    return _accuracy(items, outputs,
+                     lambda item: (hard_slice(item),) if item.tier == "hard" else ())
+
+
+def _accuracy(items: list[WorkloadItem], outputs: list[str],
+              groups: Callable[[WorkloadItem], tuple[str, ...]]) -> dict[str, float]:
+    """Exact match per group; `groups(item)` names the groups an item counts in."""
     hits: dict[str, list[bool]] = defaultdict(list)
     for item, output in zip(items, outputs, strict=True):
-        if item.tier == "hard":
-            hits[hard_slice(item)].append(grader.grade(output, item.reference or {}).correct)
-    return {name: sum(v) / len(v) for name, v in sorted(hits.items())}
+        correct = grader.grade(output, item.reference or {}).correct
+        for group in groups(item):
+            hits[group].append(correct)
+    return {group: sum(v) / len(v) for group, v in sorted(hits.items())}
 
 
-def served_vs_trained(items: list[WorkloadItem], outputs: list[str], trained: dict[str, float],
-                      counts: dict[str, int]) -> pd.DataFrame:
-    """Per tier and hard slice: the accuracy of `outputs` (served) next to the trained one (the
-    manifest's, measured on `counts` held-out requests per group), the 95% interval of their
-    difference, and whether it holds 0 (the two agree within sampling error)."""
+HARD_SLICES = ("lookup", "rules")
+
+
+def served_vs_trained(items: list[WorkloadItem], outputs: list[str], model: dict,
+                      data: dict) -> pd.DataFrame:
+    """Per tier and hard slice: the accuracy of `outputs` (served) next to the trained one
+    (`model`, a manifest model entry, measured on the held-out counts in `data`, the manifest's
+    data section), the 95% interval of their difference, and whether it holds 0 (the two agree
+    within sampling error)."""
     served = accuracy_by_tier(items, outputs) | accuracy_by_hard_slice(items, outputs)
+    trained = model["accuracy_in_process"] | model["hard_slices_in_process"]
+    counts = data["eval_counts"] | data["eval_hard_slice_counts"]
     n_served = Counter(i.tier for i in items) + Counter(hard_slice(i) for i in items
                                                         if i.tier == "hard")
     rows = []
@@ -72,9 +83,6 @@ def served_vs_trained(items: list[WorkloadItem], outputs: list[str], trained: di
                      "trained": trained[group], "n_trained": m, "diff_low": lo, "diff_high": hi,
                      "agrees": lo <= 0 <= hi})
     return pd.DataFrame(rows).set_index("group")
-
-
-HARD_SLICES = ("lookup", "rules")
 
 
 def hard_slice(item: WorkloadItem) -> str:
@@ -95,20 +103,38 @@ def guess_ceiling(items: list[WorkloadItem]) -> float:
     return sum(hits) / len(hits)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     from transformers import AutoTokenizer, LlamaForCausalLM
 
+    parser = argparse.ArgumentParser(description="Held-out accuracy of the shipped demo models.")
+    parser.add_argument("--dtypes", default="float32",
+                        help="comma-separated torch dtypes to run each model in, e.g. "
+                             "float32,bfloat16 (the outputs that differ from the first are "
+                             "counted)")
+    args = parser.parse_args(argv)
     torch.set_num_threads(2)
-    items = [i for i in generator.generate(600, seed=assets.manifest()["data"]["eval_seed"])
-             if i.tier == "hard"]
-    print(f"hard items: {len(items)}; guessing the item at best: {guess_ceiling(items):.3f}")
+    items = generator.generate(600, seed=assets.manifest()["data"]["eval_seed"])
+    hard = [i for i in items if i.tier == "hard"]
+    counts = Counter(hard_slice(i) for i in hard)
+    lookup = [i for i in hard if hard_slice(i) == "lookup"]
+    print(f"hard items: {len(hard)} {dict(counts)}; guessing the item at best: "
+          f"{guess_ceiling(hard):.3f} on hard, {guess_ceiling(lookup):.3f} on lookup")
     for name in assets.MODELS:
         folder = assets.model_dir(name)
-        model = LlamaForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-        outputs = generate_answers(model, AutoTokenizer.from_pretrained(folder), items)
-        counts = Counter(hard_slice(i) for i in items)
-        print(name, {k: f"{v:.3f} of {counts[k]}"
-                     for k, v in accuracy_by_hard_slice(items, outputs).items()})
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        first: list[str] | None = None
+        for dtype in args.dtypes.split(","):
+            model = LlamaForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype)).eval()
+            outputs = generate_answers(model, tokenizer, items)
+            tiers = {k: f"{v:.3f}" for k, v in accuracy_by_tier(items, outputs).items()}
+            slices = {k: f"{v:.3f} of {counts[k]}"
+                      for k, v in accuracy_by_hard_slice(items, outputs).items()}
+            first = first or outputs
+            differ = sum(a != b for a, b in zip(first, outputs, strict=True))
+            print(f"{name} {dtype}: {tiers} hard {slices}; outputs differing from "
+                  f"{args.dtypes.split(',')[0]}: {differ} of {len(items)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,13 +40,15 @@ def test_accuracy_by_hard_slice_counts_the_hard_items_alone() -> None:
 def test_served_accuracy_agrees_with_the_trained_one_within_sampling_error() -> None:
     items = generator.generate(120, seed=0)
     right = [json.dumps(i.reference) for i in items]
-    trained = {"easy": 1.0, "hard": 0.98, "lookup": 0.97, "rules": 1.0}
-    counts = {"easy": 302, "hard": 298, "lookup": 136, "rules": 162}
-    table = evaluate.served_vs_trained(items, right, trained, counts)
+    model = {"accuracy_in_process": {"all": 0.99, "easy": 1.0, "hard": 0.98},
+             "hard_slices_in_process": {"lookup": 0.97, "rules": 1.0}}
+    data = {"eval_counts": {"easy": 302, "hard": 298},
+            "eval_hard_slice_counts": {"lookup": 136, "rules": 162}}
+    table = evaluate.served_vs_trained(items, right, model, data)
     assert list(table.index) == ["easy", "hard", "lookup", "rules"]
     assert table["agrees"].all() and table.loc["hard", "n_served"] == sum(
         i.tier == "hard" for i in items)
     hard_wrong = [o if i.tier == "easy" else "wrong" for i, o in zip(items, right, strict=True)]
-    table = evaluate.served_vs_trained(items, hard_wrong, trained, counts)
+    table = evaluate.served_vs_trained(items, hard_wrong, model, data)
     assert table.loc["easy", "agrees"] and not table.loc["hard", "agrees"]
     assert table.loc["hard", "served"] == 0.0
