@@ -2,19 +2,26 @@
 
     .venv/bin/python benchmarks/router_overhead.py [--requests 60] [--instant-calls 2000]
                                    [--litellm-python /tmp/litellm-venv/bin/python]
+                                   [--torch-too] [--quality]
 
 Two measurements:
 
   * in process, on instant tiers (LangChain fake chat models that answer at once): the time of
     `RouterChatModel.invoke` minus a direct `invoke` of the same tier, p50 and p99, for the
-    heuristic and the embedding (MiniLM + logistic regression) scorers. This is the router's own
-    cost per call, free of server noise. LiteLLM's `Router.completion(..., mock_response=...)`
+    heuristic and the embedding (MiniLM + logistic regression) scorers (with --torch-too also the
+    embedding scorer on torch: bfloat16 where the CPU has it, and float32). This is the router's
+    own cost per call, free of server noise. LiteLLM's `Router.completion(..., mock_response=...)`
     against `litellm.completion(..., mock_response=...)` is the same measurement for LiteLLM.
   * end to end, on the demo `small` (cheap) and `large` (strong) vLLM servers, interleaved
     request by request: a direct ChatOpenAI call to the tier the scorer picks, the router (both
     scorers), and LiteLLM's Router sending the same request to the same tier (LiteLLM is given
     the router's decision, so its figure holds no scoring). Reported: p50 and p99 latency and the
     difference of medians against the direct call.
+
+With --quality, what the encoder costs in routing: demo `small` (in process, greedy) answers
+1,200 demo requests, graded; each encoder's scorer is fit on 600 and scored on the other 600,
+three times (different splits); held-out AUC of "the cheap tier gets it wrong", the heuristic's
+beside it.
 
 LiteLLM lives in its own environment (never in requirements/main.txt): create it with
 `python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install litellm` and pass its
@@ -58,16 +65,55 @@ def timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def scorers(items: list, float32_too: bool = False) -> dict[str, object]:
+TORCH = {"embedding-torch-bf16": {"backend": "torch", "dtype": "bfloat16"},
+         "embedding-torch-fp32": {"backend": "torch", "dtype": "float32"}}
+
+
+def scorers(items: list, torch_too: bool = False) -> dict[str, object]:
     """Heuristic and embedding scorers (the embedding one trained on the items' chat messages,
-    read as it reads them when scoring); with `float32_too` the embedding scorer in float32 as
-    well, to see what bfloat16 saves on this CPU."""
+    read as it reads them when scoring); with `torch_too` the embedding scorer on torch as well,
+    to see what ONNX Runtime int8 saves on this CPU."""
     messages = [_as_lc(i.messages()) for i in items]
     labels = [i.tier == "easy" for i in items]
     chosen = {"heuristic": HeuristicScorer(), "embedding": EmbeddingScorer().fit(messages, labels)}
-    if float32_too:
-        chosen["embedding-fp32"] = EmbeddingScorer(dtype="float32").fit(messages, labels)
+    for name, settings in TORCH.items() if torch_too else ():
+        chosen[name] = EmbeddingScorer(**settings).fit(messages, labels)
     return chosen
+
+
+def quality(count: int = 1200, splits: int = 3) -> dict[str, list[float]]:
+    """Held-out AUC of each scorer at telling which requests demo `small` gets wrong."""
+    import numpy as np
+    import torch
+    from sklearn.metrics import roc_auc_score
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    from llmopt.demo import assets, grader
+    from llmopt.demo.evaluate import generate_answers
+
+    items = generator.generate(count, seed=7)
+    folder = assets.model_dir("small")
+    model = LlamaForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    outputs = generate_answers(model, AutoTokenizer.from_pretrained(folder), items)
+    correct = [grader.grade(o, i.reference or {}).correct for i, o in zip(items, outputs,
+                                                                            strict=True)]
+    wrong = np.array([not c for c in correct])
+    messages = [_as_lc(i.messages()) for i in items]
+    candidates = {"heuristic": lambda: HeuristicScorer(), "embedding": lambda: EmbeddingScorer(),
+                  **{n: lambda s=s: EmbeddingScorer(**s) for n, s in TORCH.items()}}
+    rng = np.random.default_rng(0)
+    orders = [rng.permutation(count) for _ in range(splits)]
+    report: dict[str, list[float]] = {"cheap_wrong_share": [float(wrong.mean())]}
+    for name, make in candidates.items():
+        report[name] = []
+        for order in orders:
+            fit, held = order[: count // 2], order[count // 2 :]
+            scorer = make()
+            if name != "heuristic":
+                scorer.fit([messages[i] for i in fit], [correct[i] for i in fit])
+            scores = [scorer.score(messages[i]) for i in held]
+            report[name].append(round(float(roc_auc_score(wrong[held], scores)), 3))
+    return report
 
 
 def instant(calls: int, chosen: dict[str, object], messages: list) -> dict[str, dict]:
@@ -124,12 +170,14 @@ def main() -> None:
     parser.add_argument("--instant-calls", type=int, default=2000)
     parser.add_argument("--litellm-python", default=None)
     parser.add_argument("--no-servers", action="store_true")
-    parser.add_argument("--float32-too", action="store_true",
-                        help="also time the embedding scorer with float32 weights")
+    parser.add_argument("--torch-too", action="store_true",
+                        help="also time the embedding scorer on torch (bfloat16 and float32)")
+    parser.add_argument("--quality", action="store_true",
+                        help="also the held-out routing AUC of each encoder (about 3 minutes)")
     args = parser.parse_args()
     offline.enable()
     items = generator.generate(120, seed=0)
-    chosen = scorers(items[:80], args.float32_too)
+    chosen = scorers(items[:80], args.torch_too)
     lc_messages = [_as_lc(i.messages()) for i in items[80:]]
     report: dict = {"instant": instant(args.instant_calls, chosen, lc_messages)}
     if args.litellm_python:
@@ -157,13 +205,15 @@ def main() -> None:
         finally:
             for s in servers.values():
                 s.stop()
+    if args.quality:
+        report["quality_auc"] = quality()
     print(json.dumps(report, indent=1))
     for part, rows in report.items():
         base_name = next((n for n in ("direct", "litellm.completion") if n in rows), None)
         if base_name is not None:
             base = rows[base_name]["p50_ms"]
             for name, row in rows.items():
-                print(f"{part:>20} {name:>10}: p50 {row['p50_ms']:8.3f} ms  p99 "
+                print(f"{part:>20} {name:>20}: p50 {row['p50_ms']:8.3f} ms  p99 "
                       f"{row['p99_ms']:8.3f} ms  added p50 {row['p50_ms'] - base:+8.3f} ms")
 
 
