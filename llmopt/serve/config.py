@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from llmopt.errors import ConfigError
 from llmopt.serve.model_ref import check_model_dir, expand
-from llmopt.serve.speculative import SpeculativeConfig, speculative_arg
+from llmopt.serve.speculative import SpeculativeConfig, check_draft_tokenizer, speculative_arg
 
 Dtype = Literal["auto", "bfloat16", "float16", "float32"]
 
@@ -81,10 +81,12 @@ class ServeConfig(BaseModel):
         return self
 
     def check_assets(self) -> None:
-        """Raise AssetError when a local model or draft folder is missing or not a model."""
+        """Raise AssetError when a local model or draft folder is missing or not a model, and
+        ConfigError when a local draft model's tokenizer is not the target's."""
         check_model_dir(self.model, "model")
         if self.speculative is not None and self.speculative.method == "draft_model":
             check_model_dir(self.speculative.model, "draft model")
+            check_draft_tokenizer(self.model, self.speculative.model)
 
     @property
     def name(self) -> str:

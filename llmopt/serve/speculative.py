@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmopt.errors import ConfigError
-from llmopt.serve.model_ref import expand
+from llmopt.serve.model_ref import expand, is_local
 
 
 class DraftModelSpeculative(BaseModel):
@@ -73,3 +74,28 @@ SpeculativeConfig = Annotated[
 def speculative_arg(spec: DraftModelSpeculative | NgramSpeculative | EagleSpeculative) -> str:
     """The JSON text passed after `--speculative-config`."""
     return json.dumps(spec.to_vllm(), separators=(",", ":"))
+
+
+def check_draft_tokenizer(target: str, draft: str) -> None:
+    """Refuse a draft model whose tokenizer is not the target's, before any server starts: the
+    target verifies the draft's token ids, so an id must mean the same text to both (vLLM only
+    compares vocabulary sizes, after a minute of start-up). Checked where both are local
+    folders with a tokenizer.json; a hub id is left to vLLM."""
+    if not (is_local(target) and is_local(draft)):
+        return
+    files = {role: Path(model).expanduser() / "tokenizer.json"
+             for role, model in (("target", target), ("draft", draft))}
+    if not all(f.is_file() for f in files.values()):
+        return
+    from tokenizers import Tokenizer
+
+    ours, theirs = (Tokenizer.from_file(str(files[role])).get_vocab(with_added_tokens=True)
+                    for role in ("target", "draft"))
+    if ours == theirs:
+        return
+    other = sum(1 for token, i in theirs.items() if ours.get(token) != i)
+    raise ConfigError(
+        f"draft model {draft!r} has another tokenizer than the target {target!r}: "
+        f"{len(theirs):,} tokens against {len(ours):,}, {other:,} of the draft's with another "
+        "id or none in the target's. Draft-model speculation needs the target's tokenizer: use "
+        "a smaller model of the same family, or method 'ngram' (no draft model)")

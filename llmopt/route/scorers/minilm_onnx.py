@@ -69,8 +69,8 @@ class OnnxMiniLM:
 
 def exported_model(folder: Path, cache_dir: Path) -> Path:
     """The int8 ONNX file for the MiniLM in `folder`, made once per RECIPE, MiniLM package and
-    ONNX Runtime version (written to a temporary name, loaded once, then renamed: a killed or broken export
-    leaves nothing behind)."""
+    ONNX Runtime version (written to a temporary name, loaded once, then renamed: a killed or
+    broken export leaves nothing behind)."""
     from importlib.metadata import version
 
     import onnxruntime
