@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def all_at_once(calls: list[tuple[Callable[[Any], None], Any]]) -> None:
+    """Run each `fn(arg)` of `calls` in a thread of its own, all released together by a barrier
+    (so they overlap whatever the scheduler does), and return when every one has finished."""
+    start = threading.Barrier(len(calls))
+
+    def run(fn: Callable[[Any], None], arg: Any) -> None:
+        start.wait()
+        fn(arg)
+
+    threads = [threading.Thread(target=run, args=call) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 class RedisServer:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 import redis
 
 from llmopt.cache.redis import RedisCache
+from tests.unit.cache.conftest import all_at_once
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 
@@ -50,11 +49,9 @@ def test_clear_touches_one_tenant_only(redis_url: str) -> None:
 def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
     base = RedisCache(redis_url)
     tenants = [base.for_namespace(f"t{i}") for i in range(8)]
-    start = threading.Barrier(len(tenants))
     wrong: list[str] = []
 
     def work(c: RedisCache) -> None:
-        start.wait()
         for j in range(40):
             c.put(f"q{j}", LLM, f"{c.namespace}-{j}")
             for k in range(j + 1):
@@ -62,11 +59,7 @@ def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
                 if got != f"{c.namespace}-{k}":
                     wrong.append(f"{c.namespace} q{k} -> {got}")
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in tenants]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once([(work, t) for t in tenants])
     assert wrong == []
     assert all(c.stats.degraded == 0 for c in tenants)
 

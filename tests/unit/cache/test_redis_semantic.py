@@ -3,7 +3,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ import redis
 
 from llmopt.cache.redis_semantic import RedisSemanticCache
 from llmopt.errors import ConfigError
+from tests.unit.cache.conftest import all_at_once
 from tests.unit.cache.fakes import trigram_embed
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
@@ -119,11 +119,9 @@ def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
     tenants = [f"t{i}" for i in range(6)]
     workers = [(cache(redis_url, t, threshold=0.0), cache(redis_url, t, threshold=0.0))
                for t in tenants]
-    start = threading.Barrier(2 * len(tenants))
     wrong: list[str] = []
 
     def write(c: RedisSemanticCache) -> None:
-        start.wait()
         for j in range(25):
             c.put(f"question number {j}", LLM, f"{c.namespace}-{j}")
             got = c.get(f"question number {j}", LLM)
@@ -131,18 +129,12 @@ def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
                 wrong.append(f"writer {c.namespace} {j} -> {got}")
 
     def read(c: RedisSemanticCache) -> None:
-        start.wait()
         for j in range(40):
             got = c.get(f"question number {j % 25}", LLM)
             if got is not None and not got.startswith(f"{c.namespace}-"):
                 wrong.append(f"reader {c.namespace} {j} -> {got}")
 
-    threads = [threading.Thread(target=fn, args=(c,))
-               for w, r in workers for fn, c in ((write, w), (read, r))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once([(fn, c) for w, r in workers for fn, c in ((write, w), (read, r))])
     assert wrong == []
     for t in tenants:
         fresh = cache(redis_url, t, threshold=0.99)
@@ -158,27 +150,19 @@ def test_readers_sharing_one_mirror_set_catch_up_while_writers_write(redis_url: 
     shared = cache(redis_url, "root", threshold=0.99)
     writers = [cache(redis_url, t) for t in tenants]
     readers = [shared.for_namespace(t) for t in tenants for _ in range(2)]
-    start = threading.Barrier(len(writers) + len(readers))
     wrong: list[str] = []
 
     def write(c: RedisSemanticCache) -> None:
-        start.wait()
         c.put_many([f"order {j} status" for j in range(30)], LLM,
                    [f"{c.namespace}-{j}" for j in range(30)])
 
     def read(c: RedisSemanticCache) -> None:
-        start.wait()
         for j in range(60):
             got = c.get(f"order {j % 30} status", LLM)
             if got not in (None, f"{c.namespace}-{j % 30}"):
                 wrong.append(f"{c.namespace} {j} -> {got}")
 
-    threads = [threading.Thread(target=write, args=(c,)) for c in writers]
-    threads += [threading.Thread(target=read, args=(c,)) for c in readers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once([(write, c) for c in writers] + [(read, c) for c in readers])
     assert wrong == []
     for c in readers:
         assert [c.get(f"order {j} status", LLM) for j in range(30)] == \

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
 from llmopt.cache import semantic as sem
 from llmopt.cache.semantic import FaissSemanticCache
 from llmopt.errors import ConfigError
+from tests.unit.cache.conftest import all_at_once
 from tests.unit.cache.fakes import trigram_embed
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
@@ -66,22 +65,16 @@ def test_bad_settings_are_named(bad) -> None:
 def test_tenants_never_see_each_other_under_concurrency() -> None:
     base = cache(threshold=0.0)          # any entry of the tenant would be a hit
     tenants = [base.for_namespace(f"t{i}") for i in range(8)]
-    start = threading.Barrier(len(tenants))
     wrong: list[str] = []
 
     def work(c: FaissSemanticCache) -> None:
-        start.wait()
         for j in range(30):
             c.put(f"question number {j}", LLM, f"{c.namespace}-{j}")
             got = c.get(f"question number {j}", LLM)
             if got is None or not got.startswith(f"{c.namespace}-"):
                 wrong.append(f"{c.namespace} {j} -> {got}")
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in tenants]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once([(work, t) for t in tenants])
     assert wrong == []
     assert all(len(t) == 30 for t in tenants)
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -9,6 +8,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from llmopt.cache import sqlite as sqlite_mod
 from llmopt.cache.sqlite import CacheFileWarning, SqliteCache
 from llmopt.errors import ConfigError
+from tests.unit.cache.conftest import all_at_once
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 
@@ -98,11 +98,9 @@ def test_wrong_schema_is_set_aside(tmp_path) -> None:
 def test_tenants_never_see_each_other_under_concurrency(tmp_path) -> None:
     base = SqliteCache(tmp_path / "c.db")
     tenants = [base.for_namespace(f"t{i}") for i in range(8)]
-    start = threading.Barrier(len(tenants))
     wrong: list[str] = []
 
     def work(c: SqliteCache) -> None:
-        start.wait()
         for j in range(40):
             c.put(f"q{j}", LLM, f"{c.namespace}-{j}")
             got = c.get(f"q{j}", LLM)
@@ -113,11 +111,7 @@ def test_tenants_never_see_each_other_under_concurrency(tmp_path) -> None:
                 if got is not None and not got.startswith(f"{c.namespace}-"):
                     wrong.append(f"{c.namespace} q{k} -> {got}")
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in tenants]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    all_at_once([(work, t) for t in tenants])
     assert wrong == []
     assert all(len(t) == 40 for t in tenants)
 
