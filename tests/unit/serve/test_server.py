@@ -182,6 +182,20 @@ def test_worker_in_process_is_set_in_the_servers_environment() -> None:
     assert "--optimization-level" not in default.argv
 
 
+def test_an_in_process_worker_leaves_the_front_end_a_core(monkeypatch) -> None:
+    in_process = CONFIG.model_copy(update={"worker_in_process": True})
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert VllmServer(in_process).launch_command().env["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert VllmServer(in_process).launch_command().env["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(16)))
+    assert VllmServer(in_process).launch_command().env["OMP_NUM_THREADS"] == "15"
+    assert "OMP_NUM_THREADS" not in VllmServer(CONFIG).launch_command().env  # vLLM sets it
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the caller's own choice is kept
+    assert "OMP_NUM_THREADS" not in VllmServer(in_process).launch_command().env
+
+
 def test_fractional_kv_space_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLMOPT_KV_CACHE_SPACE_GIB", "0.5")
     with pytest.raises(ConfigError, match="kv_cache_space_gib=0.5"):
