@@ -79,10 +79,18 @@ def classify(exc: BaseException) -> ErrorClass:
 
 
 def _status(exc: BaseException) -> int | None:
+    """The HTTP status of the response, or of an error sent inside a stream that had already
+    answered 200 (vLLM sends `{"error": {"code": 500, ...}}` when its engine dies mid-answer;
+    the OpenAI client raises it as a bare `APIError` with that body)."""
     status = getattr(exc, "status_code", None)
     if status is None:
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
+    if status is None:
+        body = getattr(exc, "body", None)
+        status = body.get("code") if isinstance(body, dict) else None
+        if isinstance(status, str) and status.isdigit():
+            status = int(status)
     return status if isinstance(status, int) else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -87,9 +88,7 @@ def check_draft_tokenizer(target: str, draft: str) -> None:
              for role, model in (("target", target), ("draft", draft))}
     if not all(f.is_file() for f in files.values()):
         return
-    from tokenizers import Tokenizer
-
-    ours, theirs = (Tokenizer.from_file(str(files[role])).get_vocab(with_added_tokens=True)
+    ours, theirs = (_vocab(str(files[role]), files[role].stat().st_mtime_ns)
                     for role in ("target", "draft"))
     if ours == theirs:
         return
@@ -99,3 +98,12 @@ def check_draft_tokenizer(target: str, draft: str) -> None:
         f"{len(theirs):,} tokens against {len(ours):,}, {other:,} of the draft's with another "
         "id or none in the target's. Draft-model speculation needs the target's tokenizer: use "
         "a smaller model of the same family, or method 'ngram' (no draft model)")
+
+
+@functools.lru_cache(maxsize=8)
+def _vocab(path: str, mtime_ns: int) -> dict[str, int]:
+    """A tokenizer.json's token -> id map, read once per file version (every ServeConfig with a
+    draft model checks it, and a real tokenizer.json is megabytes)."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(path).get_vocab(with_added_tokens=True)

@@ -28,6 +28,12 @@ def api_error(status: int, message: str = "error") -> openai.APIStatusError:
     return cls(message, response=httpx.Response(status, request=_REQUEST), body=None)
 
 
+def stream_error(code: int | str, message: str = "error") -> openai.APIError:
+    """What the OpenAI client raises for an error event inside a stream (no HTTP status)."""
+    return openai.APIError(message, request=_REQUEST,
+                           body={"message": message, "type": "InternalServerError", "code": code})
+
+
 def refused() -> openai.APIConnectionError:
     return openai.APIConnectionError(request=_REQUEST)
 

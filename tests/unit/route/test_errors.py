@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from llmopt.route.errors import ContentFiltered, ErrorClass, StreamBroken, classify
-from tests.unit.route.fakes import api_error, refused, timed_out
+from tests.unit.route.fakes import api_error, refused, stream_error, timed_out
 
 
 @pytest.mark.parametrize(("exc", "expected"), [
@@ -12,6 +12,8 @@ from tests.unit.route.fakes import api_error, refused, timed_out
     (api_error(400, "This model's maximum context length is 512 tokens"),
      ErrorClass.context_window),
     (api_error(400, "blocked by content_filter"), ErrorClass.content_filter),
+    (stream_error(500, "EngineCore encountered an issue."), ErrorClass.server_error),
+    (stream_error("context_length_exceeded"), ErrorClass.other),
     (timed_out(), ErrorClass.timeout),
     (refused(), ErrorClass.connection),
     (StreamBroken("x"), ErrorClass.stream_broken),
