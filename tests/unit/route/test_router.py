@@ -10,7 +10,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from llmopt.route import AllTiersFailed, Budget, StreamBroken, worst_case_usd
 from llmopt.route.scorers import Cascade, HeuristicScorer, SchemaCheck
 from tests.unit.route.conftest import FAST
-from tests.unit.route.fakes import Scripted, api_error, refused
+from tests.unit.route.fakes import Scripted, api_error, refused, stream_error
 
 
 class Fixed(HeuristicScorer):
@@ -80,6 +80,14 @@ def test_live_stream_broken_after_first_tokens_raises(make_router):
     router = make_router(small=small, stream_mode="live")
     with pytest.raises(StreamBroken):
         list(router.stream("hi"))
+
+
+def test_an_error_sent_inside_a_stream_falls_back(make_router):
+    """vLLM answers 200, then sends {"error": {"code": 500}} when its engine dies."""
+    small = Scripted(name="small", script=[stream_error(500, "EngineCore encountered an issue")])
+    router = make_router(small=small)
+    assert "".join(c.text for c in router.stream("hi")) == "large answer"
+    assert [a.error_class for a in router.attempts] == ["server_error", None]
 
 
 def test_rate_limit_is_retried_on_the_same_model(make_router):
