@@ -12,10 +12,11 @@ worker inside the engine core's process and `-O0`), or either part alone. On eac
 runs `repeats` x (one stream, 32 requests; 16 streams, 128 requests), each request exactly
 `max-tokens` tokens (ignore_eos). Printed: medians per mode and concurrency (req/s, output
 tokens/s, mean TTFT, mean TPOT) and the ratios to the first mode. `--modes default,O0,inproc`
-tells which part of the quick start costs the speed. Measured 2026-12-04 on the idle 2-core
-machine (`--modes default,inproc,O0 --repeats 1`): inproc / default req/s 0.98 at one stream and
-0.92 at 16, TPOT equal; O0 / default req/s 0.70 and 0.49 (the README's start-up section). An
-earlier run at load 13-17 read quick-start TPOT as 49x: load, not the layout.
+tells which part of the quick start costs the speed. Measured 2026-12-04 on the 2-core machine,
+no other job (`--modes default,inproc,O0 --repeats 3`): inproc / default req/s 0.83 at one
+stream and 1.27 at 16; O0 / default 0.60 and 1.05; another run (repeats 2) 0.75 / 1.14 and
+0.42 / 0.35: this machine's speed moves between runs (the README's start-up section). An
+earlier run at load 13-17 read quick-start TPOT as 49x: an OpenMP stall since fixed.
 
 With several models (`--model demo:large,demo:small`) each model is started in each mode, and
 the ratios are to the first model in the first mode. Measured 2026-12-04, idle, `--model
@@ -36,7 +37,10 @@ from llmopt.serve import ServeConfig, VllmServer
 from llmopt.serve.launch import QUICK_START
 
 MODES = {"default": {}, "quick-start": QUICK_START, "O0": {"optimization_level": 0},
-         "inproc": {"worker_in_process": True}}
+         "inproc": {"worker_in_process": True},
+         "inproc-aot": {"worker_in_process": True, "env": {"VLLM_USE_AOT_COMPILE": "1"}}}
+"""ServeConfig fields, and "env": variables on top (inproc-aot: vLLM's AOT compile cache, which
+the CPU build cannot load back; `llmopt.serve.launch.cpu_build_env` turns it off)."""
 STREAMS = {1: 32, 16: 128}
 
 
@@ -69,9 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     models = args.model.split(",")
     for model, mode in [(m, mode) for m in models for mode in modes]:
         label = mode if len(models) == 1 else f"{model} {mode}"
+        fields = dict(MODES[mode])
+        env = fields.pop("env", {})
         config = ServeConfig(model=resolve_model(model), served_model_name=model,
-                             max_model_len=1024, **MODES[mode])
-        with VllmServer(config) as server:
+                             max_model_len=1024, **fields)
+        with VllmServer(config, env=env) as server:
             print(f"{label}: started in {server.startup_s:.1f} s", flush=True)
             measure(server, items, 16, args.max_tokens)  # warm-up
             runs: dict[int, list[dict[str, float]]] = {s: [] for s in streams_run}

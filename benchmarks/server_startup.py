@@ -1,7 +1,7 @@
 """How long does a demo vLLM server take to start, per process mode? Medians of a few starts.
 
     .venv/bin/python benchmarks/server_startup.py [--model demo:large] [--starts 3]
-                                                  [--modes default,O0,eager,inproc,quick-start]
+                                                  [--modes default,inproc,inproc-aot,...]
 
 One server at a time, the modes taken in turn (round robin); each start is
 `VllmServer.startup_s` (launch to the first healthy /health answer). Modes:
@@ -15,7 +15,10 @@ One server at a time, the modes taken in turn (round robin); each start is
                OpenAI server always runs its engine core in a process of its own), so vLLM
                and torch import twice instead of three times;
   * quick-start: both (`llmopt.serve.launch.QUICK_START`; opt-in: benchmarks/process_mode.py
-                 shows it measures a slower server).
+                 shows it measures a slower server);
+  * inproc-aot: inproc with vLLM's AOT compile cache (VLLM_USE_AOT_COMPILE=1), which the CPU
+                build cannot load back, so every start compiles again (`launch.cpu_build_env`
+                turns it off; the other modes run without it).
 
 Printed: each start and the median per mode.
 """
@@ -37,13 +40,16 @@ MODES: dict[str, dict] = {
     "eager": {"extra_args": ["--enforce-eager"]},
     "inproc": {"worker_in_process": True},
     "quick-start": QUICK_START,
+    "inproc-aot": {"worker_in_process": True, "env": {"VLLM_USE_AOT_COMPILE": "1"}},
 }
 
 
 def start_once(model: str, mode: str) -> float:
+    fields = dict(MODES[mode])
+    env = fields.pop("env", {})
     config = ServeConfig(model=resolve_model(model), served_model_name=model,
-                         max_model_len=1024, **MODES[mode])
-    with VllmServer(config) as server:
+                         max_model_len=1024, **fields)
+    with VllmServer(config, env=env) as server:
         return server.startup_s or float("nan")
 
 

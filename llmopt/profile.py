@@ -95,11 +95,11 @@ class Profile(BaseModel):
 
         On the demo profile (vLLM's CPU build, whose default gives the model worker a process
         of its own) the worker runs inside the engine core's process (`worker_in_process`):
-        demo `large` starts in a median 33.7 s instead of 58.9 s (3 starts each, taken in turn,
-        2-core machine at load 3-7; 25.6 s vs 32.1 s idle; benchmarks/server_startup.py), and
-        serves at 0.92-0.98x the req/s with the same TPOT (benchmarks/process_mode.py), the
-        same for every configuration a notebook compares. `-O0` stays opt-in: it halves
-        throughput at 16 streams. Pass `worker_in_process=False` for vLLM's own layout."""
+        one process fewer imports vLLM and torch, so demo `large` starts in about half the time
+        (README, "vLLM server start-up"; benchmarks/server_startup.py), and serves at 0.75-0.83x
+        the req/s at one stream and 1.14-1.27x at 16 (benchmarks/process_mode.py), the same for
+        every configuration a notebook compares. `-O0` stays opt-in: it is the slowest at one
+        stream. Pass `worker_in_process=False` for vLLM's own layout."""
         name = self.target_model if which == "target" else self.draft_model
         fields = {"model": resolve_model(name), "served_model_name": name, "dtype": self.dtype,
                   "max_model_len": self.max_model_len, "worker_in_process": self.profile == "demo"}

@@ -51,7 +51,7 @@ class VllmServer:
         self.config = config
         self.host = settings.host
         self.launcher = list(launcher) if launcher else default_launcher
-        self.env_overrides = default_env(config, settings) | dict(env or {})
+        self.env_overrides = default_env(config, settings, self.launcher[0]) | dict(env or {})
         self.startup_timeout_s = startup_timeout_s or settings.startup_timeout_s
         self._log_path = Path(log_path) if log_path else None
         self._port = config.port

