@@ -65,24 +65,18 @@ class EmbeddingScorer(Scorer):
 
     @property
     def encoder(self) -> Any:
+        """The backend's MiniLM: anything with `encode(texts) -> float32 unit rows`."""
         if self._encoder is None and self.backend == "onnx-int8":
             from llmopt.route.scorers.minilm_onnx import OnnxMiniLM
 
             self._encoder = OnnxMiniLM(self.max_tokens, threads=self.threads or 0)
         elif self._encoder is None:
-            self._encoder = minilm_encoder(self.max_tokens, resolve_dtype(self.dtype))
+            self._encoder = TorchMiniLM(self.max_tokens, resolve_dtype(self.dtype), self.threads)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised MiniLM embeddings, one float32 row per text."""
-        if self.backend == "onnx-int8":
-            return self.encoder.encode(list(texts))
-        import torch
-
-        with _torch_threads(self.threads), torch.inference_mode():
-            vectors = self.encoder.encode(list(texts), normalize_embeddings=True,
-                                          show_progress_bar=False, convert_to_tensor=True)
-        return vectors.float().cpu().numpy()
+        return self.encoder.encode(list(texts))
 
     def fit(self, texts: Sequence[str] | Sequence[Sequence[BaseMessage]],
             cheap_correct: Sequence[bool], seed: int = 0) -> EmbeddingScorer:
@@ -108,6 +102,25 @@ class EmbeddingScorer(Scorer):
             raise ConfigError("EmbeddingScorer is not trained: call fit(texts, cheap_correct) "
                               "with a graded sample first")
         return [float(p) for p in self.classifier.predict_proba(self.embed(texts))[:, 1]]
+
+
+class TorchMiniLM:
+    """sentence-transformers' MiniLM (`minilm_encoder`), on `threads` torch threads while it
+    encodes (None: torch's own setting)."""
+
+    def __init__(self, max_tokens: int = 128, dtype: str = "float32",
+                 threads: int | None = None) -> None:
+        self.model = minilm_encoder(max_tokens, dtype)
+        self.threads = threads
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One float32 unit vector per text."""
+        import torch
+
+        with _torch_threads(self.threads), torch.inference_mode():
+            vectors = self.model.encode(list(texts), normalize_embeddings=True,
+                                        show_progress_bar=False, convert_to_tensor=True)
+        return vectors.float().cpu().numpy()
 
 
 @contextlib.contextmanager

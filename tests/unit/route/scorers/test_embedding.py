@@ -55,7 +55,7 @@ TEXTS = [item.user for item in generate(8, seed=5)]
 
 
 def test_torch_encoder_is_capped_and_in_the_resolved_dtype():
-    encoder = EmbeddingScorer(backend="torch").encoder
+    encoder = EmbeddingScorer(backend="torch").encoder.model
     assert encoder.max_seq_length == 128
     weights = next(encoder.parameters()).dtype
     assert str(weights).removeprefix("torch.") == resolve_dtype("auto")
