@@ -1,5 +1,5 @@
 # The two commands of the README, and their helpers. Environments live in a cache folder
-# outside the clone (LLMOPT_CACHE, default ~/.cache/llmopt), keyed by their requirements.
+# outside the clone (LLMOPT_CACHE_DIR, default ~/.cache/llmopt), keyed by their requirements.
 SHELL := /bin/bash
 PY := .venv/bin/python
 PROFILE ?= cookbook/profiles/demo.yaml

@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     vllm_python: Path = REPO_ROOT / ".venv-vllm" / "bin" / "python"
     """Python of the vLLM environment; llmopt starts the server with it."""
     cache_dir: Path = Path.home() / ".cache" / "llmopt"
-    """Files llmopt derives once and reuses (the router's int8 ONNX MiniLM)."""
+    """Files llmopt derives once and reuses (the router's int8 ONNX MiniLM); `make env` builds
+    its environments under venvs/ here too (.ci/venv reads the same LLMOPT_CACHE_DIR)."""
     host: str = "127.0.0.1"
     kv_cache_space_gib: float = 1.0
     """VLLM_CPU_KVCACHE_SPACE for the CPU build: KV-cache memory in GiB."""
