@@ -29,18 +29,13 @@ from __future__ import annotations
 import argparse
 import statistics
 
+from server_startup import MODES, demo_server  # benchmarks/ is on sys.path when run as a script
+
 from llmopt import offline
 from llmopt.bench import ConcurrentProfile, Endpoint, run
 from llmopt.demo import generator, prompt
-from llmopt.profile import resolve_model
-from llmopt.serve import ServeConfig, VllmServer
-from llmopt.serve.launch import QUICK_START
+from llmopt.serve import VllmServer
 
-MODES = {"default": {}, "quick-start": QUICK_START, "O0": {"optimization_level": 0},
-         "inproc": {"worker_in_process": True},
-         "inproc-aot": {"worker_in_process": True, "env": {"VLLM_USE_AOT_COMPILE": "1"}}}
-"""ServeConfig fields, and "env": variables on top (inproc-aot: vLLM's AOT compile cache, which
-the CPU build cannot load back; `llmopt.serve.launch.cpu_build_env` turns it off)."""
 STREAMS = {1: 32, 16: 128}
 
 
@@ -73,11 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     models = args.model.split(",")
     for model, mode in [(m, mode) for m in models for mode in modes]:
         label = mode if len(models) == 1 else f"{model} {mode}"
-        fields = dict(MODES[mode])
-        env = fields.pop("env", {})
-        config = ServeConfig(model=resolve_model(model), served_model_name=model,
-                             max_model_len=1024, **fields)
-        with VllmServer(config, env=env) as server:
+        with demo_server(model, mode) as server:
             print(f"{label}: started in {server.startup_s:.1f} s", flush=True)
             measure(server, items, 16, args.max_tokens)  # warm-up
             runs: dict[int, list[dict[str, float]]] = {s: [] for s in streams_run}

@@ -44,12 +44,21 @@ MODES: dict[str, dict] = {
 }
 
 
-def start_once(model: str, mode: str) -> float:
+"""ServeConfig fields per mode, and "env": variables set on top (benchmarks/process_mode.py
+uses the same modes)."""
+
+
+def demo_server(model: str, mode: str) -> VllmServer:
+    """A server (not started) for `model` in `mode`."""
     fields = dict(MODES[mode])
     env = fields.pop("env", {})
     config = ServeConfig(model=resolve_model(model), served_model_name=model,
                          max_model_len=1024, **fields)
-    with VllmServer(config, env=env) as server:
+    return VllmServer(config, env=env)
+
+
+def start_once(model: str, mode: str) -> float:
+    with demo_server(model, mode) as server:
         return server.startup_s or float("nan")
 
 
