@@ -2,15 +2,22 @@
 drill, repeated.
 
     .venv/bin/python benchmarks/fallback_drill.py [--drills 6] [--requests 16] [--kill-after 4]
+                                                  [--how kill|stop]
 
 Demo `small` (cheap) stays up; each drill starts demo `large` (strong), sends `requests` demo
-requests through a router that tries the strong tier first (4 in flight, streamed), and stops
-the strong server after its `kill-after`-th answer (`llmopt.route.drill.KillAfter`). Printed per
-drill: answered / requests, fallbacks, failed attempts by class, the latency the fallback added;
-then the count of every failed attempt's class and message over all drills. Measured 2026-12-04
-on the 2-core machine: `--drills 2`, 16/16 answered in both (failed attempts: 6 refused
-connections, 2 HTTP 500s). The same drill as a throwaway script that day: 6 of 6 drills 16/16;
-before `classify` read a 500 sent inside a stream, 2 of 3 drills lost a request to it.
+requests through a router that tries the strong tier first (4 in flight, streamed), and kills
+the strong server after its `kill-after`-th answer (`llmopt.route.drill.KillAfter`;
+`VllmServer.kill`, a crash, as notebook 08 does) or, with `--how stop`, stops it
+(`VllmServer.stop`: SIGTERM, SIGKILL after a grace). Printed per drill: answered / requests,
+fallbacks, failed attempts by class, the latency the fallback added (median over the requests
+that fell back); then the count of every failed attempt's class and message over all drills.
+
+Measured on the 2-core machine, 2026-12-04. `--how kill --drills 4`: 16/16 answered in every
+drill, 4 refused connections each, added latency 0.04-0.12 s. `--how stop --drills 3`: 16/16 in
+every drill (failed attempts: 8 refused connections, 3 broken streams, 1 HTTP 500), added latency
+0.13 s, 25.2 s and 25.2 s: on SIGTERM vLLM stops its engine, then its HTTP server waits for the
+open streams, which never end, until `VllmServer.stop`'s grace runs out and it is killed. Before
+`classify` read a 500 sent inside a stream, 2 of 3 stop drills lost a request to it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drills", type=int, default=6)
     parser.add_argument("--requests", type=int, default=16)
     parser.add_argument("--kill-after", type=int, default=4)
+    parser.add_argument("--how", choices=["kill", "stop"], default="kill")
     args = parser.parse_args(argv)
     offline.enable()
     pilot = Profile.load(Path(__file__).parents[1] / "cookbook/profiles/demo.yaml").model_copy(
@@ -49,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
                                      pilot.target_model)
                 router = RouterChatModel(tiers=[cheap, strong], scorer=HeuristicScorer(),
                                          thresholds=[0.0], policy=POLICY)
-                killer = KillAfter(args.kill_after, pilot.target_model, strong_server.stop)
+                down = strong_server.kill if args.how == "kill" else strong_server.stop
+                killer = KillAfter(args.kill_after, pilot.target_model, down)
                 runs = run_routed(router, items, concurrency=4, callbacks=[killer])
                 killer.stopped.wait(60)
             attempts = attempts_frame(router)

@@ -2,7 +2,8 @@
 server after its N-th answer, then count what fell back and what it cost in latency.
 
 `KillAfter` is a LangChain callback: when N calls priced as `model` have ended it calls `stop`
-(e.g. `VllmServer.stop`) in a thread of its own, so the requests in flight meet a dying server.
+(e.g. `VllmServer.kill`, a crash; or `VllmServer.stop`) in a thread of its own, so the
+requests in flight meet a dying server.
 `run_routed` sends every request through the router (streamed, so a stream that breaks
 mid-answer is exercised) and returns one row per request; `drill_summary` sums them.
 """

@@ -130,6 +130,16 @@ class VllmServer:
             self._log_file.close()
             self._log_file = None
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once: a crash as clients see it (the OOM killer,
+        a lost node): open streams break and new connections are refused. For fallback drills;
+        `stop()` is the way down that lets vLLM shut its engine. (On SIGTERM vLLM stops its
+        engine, then its HTTP server waits for open streams that will never end, so a drill
+        that stopped the server measured our SIGTERM grace, not the fallback.)"""
+        if self._proc is not None:
+            _signal_group(self._proc.pid, signal.SIGKILL)
+        self.stop()
+
     @property
     def running(self) -> bool:
         """True while the server process is alive."""

@@ -110,6 +110,22 @@ def test_timeout_stops_the_whole_group(tmp_path: Path) -> None:
     assert _gone(int(pgid_file.read_text()))
 
 
+def test_kill_is_a_crash_not_a_shutdown(tmp_path: Path) -> None:
+    # A healthy stand-in that would note a SIGTERM, with a child in its group: kill() sends no
+    # SIGTERM first (the handler never runs) and leaves nothing of the group.
+    pgid_file, termed = tmp_path / "pgid", tmp_path / "termed"
+    code = (f"import signal, subprocess\n"
+            f"signal.signal(signal.SIGTERM, lambda *a: open({str(termed)!r}, 'w').close())\n"
+            f"subprocess.Popen(['sleep', '60'])\n"
+            f"{_sleeper(pgid_file).replace('time.sleep(60)', '')}\n{HEALTHY}")
+    server = VllmServer(CONFIG, launcher=_python(code), log_path=tmp_path / "s.log")
+    server.start()
+    server.kill()
+    assert _gone(int(pgid_file.read_text()))
+    assert not termed.exists() and not server.running
+    server.kill()  # already gone: a no-op
+
+
 def test_interrupt_during_start_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
