@@ -10,7 +10,14 @@ import pytest
 
 from llmopt.demo import assets
 from llmopt.errors import ServerStartError
-from llmopt.serve import ServeConfig, VllmServer
+from llmopt.profile import Profile
+from llmopt.serve import (
+    DraftModelSpeculative,
+    EagleSpeculative,
+    NgramSpeculative,
+    ServeConfig,
+    VllmServer,
+)
 from llmopt.serve.plan import (
     PlanRequest,
     VllmArgChecker,
@@ -25,6 +32,7 @@ from llmopt.settings import get_settings
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+GPU = Profile.load(Path(__file__).parents[2] / "cookbook/profiles/gpu.yaml")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -105,3 +113,25 @@ def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
     without_ray = [a for a in steps.serve_argv if a not in ("--distributed-executor-backend",
                                                             "ray")]
     assert checker.check(without_ray, stand_in=stand_in).ok
+
+
+@pytest.mark.parametrize(("change", "engine_config"), [
+    ({"kv_cache_dtype": "auto"}, True),
+    ({"kv_cache_dtype": "fp8"}, True),
+    ({"kv_cache_dtype": "turboquant_k8v4"}, True),
+    ({"speculative": NgramSpeculative(num_speculative_tokens=4)}, True),
+    # A draft's own config.json is read when the engine config is built: not offline here.
+    ({"speculative": DraftModelSpeculative(model=GPU.draft_model, num_speculative_tokens=4)},
+     False),
+    ({"speculative": EagleSpeculative(model=GPU.eagle_head or "", num_speculative_tokens=4)},
+     False),
+], ids=["kv-auto", "kv-fp8", "kv-turboquant", "ngram", "draft-model", "eagle3"])
+def test_the_gpu_profiles_notebook_servers_pass_vllm(
+        checker: VllmArgChecker, change: dict, engine_config: bool) -> None:
+    """The target servers notebooks 05 and 06 start on the gpu profile, through the same vLLM
+    version's parser (and engine config, with the 8B target's stated shape standing in)."""
+    config = GPU.serve_config("target", **change)
+    result = checker.check(serve_argv(config), stand_in=shape_for(GPU.target_model).to_config(),
+                           engine_config=engine_config)
+    assert result.ok, result
+    assert result.stage == ("engine-config" if engine_config else "engine-args"), result
