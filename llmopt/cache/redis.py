@@ -13,6 +13,14 @@ from typing import Any
 from llmopt.cache.base import ResponseCache, exact_key
 from llmopt.errors import ConfigError
 
+# KEYS: entry, lru. ARGV: now. -> the entry's value (nil on a miss), its last use set on a hit:
+# one round trip per lookup (a GET then a ZADD took two).
+_GET_AND_TOUCH = """
+local value = redis.call('GET', KEYS[1])
+if value then redis.call('ZADD', KEYS[2], ARGV[1], KEYS[1]) end
+return value
+"""
+
 
 class RedisCache(ResponseCache):
     """Exact-match response cache in Redis (`url` like redis://127.0.0.1:6379/0)."""
@@ -34,6 +42,7 @@ class RedisCache(ResponseCache):
         self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
         self.client = client or redis.Redis.from_url(url, socket_timeout=2,
                                                      socket_connect_timeout=2)
+        self._get_and_touch = self.client.register_script(_GET_AND_TOUCH)
 
     def for_namespace(self, namespace: str) -> RedisCache:
         """The same Redis seen as another tenant."""
@@ -58,10 +67,7 @@ class RedisCache(ResponseCache):
     def _get(self, prompt: str, llm_string: str) -> str | None:
         key = self._key(prompt, llm_string)
         try:
-            raw = self.client.get(key)
-            if raw is None:
-                return None
-            self.client.zadd(self._lru, {key: time.time()})
+            raw = self._get_and_touch(keys=[key, self._lru], args=[time.time()])
         except self._errors:
             self._count("degraded")
             return None
