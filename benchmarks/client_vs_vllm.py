@@ -13,19 +13,24 @@ alternates, `repeats` times, on the same server:
   * llmopt: `llmopt.bench.run` with a closed loop of `concurrency` streams;
   * vLLM:   `vllm bench serve --dataset-name sharegpt` (the same prompts in ShareGPT's JSON:
             its `custom` reader needs pandas, which the vLLM environment lacks) with
-            `--max-concurrency`, from the vLLM environment (import time is outside its timing).
+            `--max-concurrency`, from the vLLM environment (import time is outside its timing);
+  * aiohttp: the floor under llmopt's client (below).
 
 Both ask for exactly `max-tokens` tokens (ignore_eos) with streaming. On vLLM each run is
 bracketed by /metrics scrapes, so each client's mean TTFT is compared with the server's own
 histogram over the same requests. Printed: medians over the repeats, and the ratios llmopt / vLLM.
 
 "Client CPU per request" is llmopt's process CPU time (all threads) during the run divided by
-the requests: the work the client adds per request, whatever the server does.
+the requests: the work the client adds per request, whatever the server does. Its floor is the
+third client, `aiohttp`: the same requests (llmopt's `Endpoint.body`) from a bare aiohttp loop
+that only reads and parses each streamed chunk, in this process (so vLLM's client, a separate
+program, is timed but its CPU is not: its import alone outweighs the runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import statistics
@@ -36,6 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 from llmopt.bench import ConcurrentProfile, Endpoint, run
@@ -89,10 +95,14 @@ def server_ttft_ms(target: Target, before) -> float | None:
     return None if before is None else 1000 * (target.metrics() - before).mean_ttft_s
 
 
+def endpoint_for(target: Target, args) -> Endpoint:
+    return Endpoint(base_url=target.base_url, model=target.model_name, api="completions",
+                    prompt_template=prompt.render("{system}", "{user}"),
+                    max_tokens=args.max_tokens, extra_body={"ignore_eos": True})
+
+
 def llmopt_run(target: Target, items, args) -> dict:
-    endpoint = Endpoint(base_url=target.base_url, model=target.model_name, api="completions",
-                        prompt_template=prompt.render("{system}", "{user}"),
-                        max_tokens=args.max_tokens, extra_body={"ignore_eos": True})
+    endpoint = endpoint_for(target, args)
     before = target.metrics() if target.metrics else None
     cpu, wall = time.process_time(), time.perf_counter()
     result = run(endpoint, items, ConcurrentProfile(concurrency=args.concurrency,
@@ -104,6 +114,34 @@ def llmopt_run(target: Target, items, args) -> dict:
     return {"req_per_s": len(ok) / wall, "ttft_ms": 1000 * ok["ttft_s"].mean(),
             "server_ttft_ms": server_ttft_ms(target, before), "failed": len(frame) - len(ok),
             "cpu_ms_per_request": 1000 * cpu / len(frame)}
+
+
+async def _bare(endpoint: Endpoint, items, concurrency: int) -> list[float]:
+    """Each item streamed by a bare aiohttp loop (`concurrency` at a time); the TTFT of each."""
+    queue, ttfts = list(items), []
+    async with aiohttp.ClientSession() as session:
+        async def worker() -> None:
+            while queue:
+                item, start, first = queue.pop(), time.perf_counter(), None
+                async with session.post(endpoint.url, json=endpoint.body(item)) as response:
+                    async for line in response.content:
+                        if line.startswith(b"data: {"):
+                            json.loads(line[6:])
+                            first = first or time.perf_counter()
+                ttfts.append((first or time.perf_counter()) - start)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ttfts
+
+
+def aiohttp_run(target: Target, items, args) -> dict:
+    before = target.metrics() if target.metrics else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    ttfts = asyncio.run(_bare(endpoint_for(target, args), items, args.concurrency))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"req_per_s": len(ttfts) / wall, "ttft_ms": 1000 * statistics.mean(ttfts),
+            "server_ttft_ms": server_ttft_ms(target, before), "failed": 0,
+            "cpu_ms_per_request": 1000 * cpu / len(ttfts)}
 
 
 def vllm_run(target: Target, dataset: Path, n: int, args, out: Path) -> dict:
@@ -149,13 +187,14 @@ def main() -> None:
     dataset.write_text(json.dumps([{"conversations": [
         {"from": "human", "value": prompt.render(i.system, i.user)},
         {"from": "gpt", "value": prompt.answer_text(i.reference)}]} for i in items]))
-    runs: dict[str, list[dict]] = {"llmopt": [], "vllm": []}
+    runs: dict[str, list[dict]] = {"llmopt": [], "vllm": [], "aiohttp": []}
     target = vllm_target(profile) if args.server == "vllm" else instant_target(args.max_tokens)
     with target as server:
         llmopt_run(server, items[: args.concurrency], args)  # warm-up: caches, connections
         for r in range(args.repeats):
             runs["llmopt"].append(llmopt_run(server, items, args))
             runs["vllm"].append(vllm_run(server, dataset, len(items), args, work / f"v{r}.json"))
+            runs["aiohttp"].append(aiohttp_run(server, items, args))
             print(f"repeat {r + 1}/{args.repeats}: {json.dumps(runs, default=str)}",
                   file=sys.stderr, flush=True)
 
@@ -175,6 +214,8 @@ def main() -> None:
     ratio = rows["llmopt"]["req_per_s"] / rows["vllm"]["req_per_s"]
     print(f"\nthroughput llmopt / vLLM client: {ratio:.3f}")
     print(f"TTFT llmopt / vLLM client: {rows['llmopt']['ttft_ms'] / rows['vllm']['ttft_ms']:.3f}")
+    extra = rows["llmopt"]["cpu_ms_per_request"] - rows["aiohttp"]["cpu_ms_per_request"]
+    print(f"client CPU llmopt - bare aiohttp: {extra:.2f} ms/request")
 
 
 if __name__ == "__main__":
