@@ -123,7 +123,7 @@ def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
     # A draft's own config.json is read when the engine config is built: not offline here.
     ({"speculative": DraftModelSpeculative(model=GPU.draft_model, num_speculative_tokens=4)},
      False),
-    ({"speculative": EagleSpeculative(model=GPU.eagle_head or "", num_speculative_tokens=4)},
+    ({"speculative": EagleSpeculative(model=GPU.eagle_head, num_speculative_tokens=4)},
      False),
 ], ids=["kv-auto", "kv-fp8", "kv-turboquant", "ngram", "draft-model", "eagle3"])
 def test_the_gpu_profiles_notebook_servers_pass_vllm(

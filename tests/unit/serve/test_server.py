@@ -114,10 +114,10 @@ def test_kill_is_a_crash_not_a_shutdown(tmp_path: Path) -> None:
     # A healthy stand-in that would note a SIGTERM, with a child in its group: kill() sends no
     # SIGTERM first (the handler never runs) and leaves nothing of the group.
     pgid_file, termed = tmp_path / "pgid", tmp_path / "termed"
-    code = (f"import signal, subprocess\n"
+    code = (f"import os, signal, subprocess\n"
             f"signal.signal(signal.SIGTERM, lambda *a: open({str(termed)!r}, 'w').close())\n"
             f"subprocess.Popen(['sleep', '60'])\n"
-            f"{_sleeper(pgid_file).replace('time.sleep(60)', '')}\n{HEALTHY}")
+            f"open({str(pgid_file)!r}, 'w').write(str(os.getpgid(0)))\n{HEALTHY}")
     server = VllmServer(CONFIG, launcher=_python(code), log_path=tmp_path / "s.log")
     server.start()
     server.kill()
