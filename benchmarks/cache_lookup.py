@@ -1,7 +1,8 @@
 """Response-cache lookup latency (p50/p99) and memory at 10k and 100k entries, side by side on the
-same entries: llmopt's exact caches (SQLite, Redis) and semantic caches (MiniLM + FAISS in
-process; shared through plain Redis), GPTCache (in its own environment) and redisvl's
-SemanticCache (when a Redis with the query engine is given).
+same entries: llmopt's exact caches (SQLite, Redis; and, as a reference, the Redis lookup it
+replaced: a GET then a ZADD, two round trips) and semantic caches (MiniLM + FAISS in process;
+shared through plain Redis), GPTCache (in its own environment) and redisvl's SemanticCache
+(when a Redis with the query engine is given).
 
     .venv/bin/python benchmarks/cache_lookup.py [--sizes 10000 100000] [--lookups 500]
         [--repeats 5] [--gptcache-python PY] [--redisvl-url redis://...]
@@ -144,15 +145,32 @@ def bench_sqlite(n: int, picks: np.ndarray, folder: Path) -> Contender:
                      lambda: one_pass(lambda i: c.get(f"request {picks[i]}", LLM), picks))
 
 
-def bench_redis_exact(n: int, picks: np.ndarray, server: Loopback) -> Contender:
+def bench_redis_exact(n: int, picks: np.ndarray, server: Loopback) -> list[Contender]:
+    """llmopt's Redis exact cache, and on the same entries the lookup it replaced as a
+    reference: a GET, then the recency ZADD on a hit (two round trips; now one Lua script)."""
     gc.collect()
     before, rbefore = rss_mb(), server.used_mb()
     c = RedisCache(server.url)
     for i in range(n):
         c.put(f"request {i}", LLM, f"answer {i}")
     mem, rmem = rss_mb() - before, server.used_mb() - rbefore
-    return Contender("llmopt exact (Redis)", "exact", mem, f"redis-server +{rmem:.1f} MiB",
-                     lambda: one_pass(lambda i: c.get(f"request {picks[i]}", LLM), picks))
+
+    old = TwoTrips(server.url)
+    return [Contender("llmopt exact (Redis)", "exact", mem, f"redis-server +{rmem:.1f} MiB",
+                      lambda: one_pass(lambda i: c.get(f"request {picks[i]}", LLM), picks)),
+            Contender("GET then ZADD (the former lookup)", "reference", 0.0, "same entries",
+                      lambda: one_pass(lambda i: old.get(f"request {picks[i]}", LLM), picks))]
+
+
+class TwoTrips(RedisCache):
+    """RedisCache with the lookup it replaced: a GET, then the recency ZADD on a hit."""
+
+    def _get(self, prompt: str, llm_string: str) -> str | None:
+        key = self._key(prompt, llm_string)
+        raw = self.client.get(key)
+        if raw is not None:
+            self.client.zadd(self._lru, {key: time.time()})
+        return None if raw is None else raw.decode()
 
 
 # -- semantic ------------------------------------------------------------------------------
@@ -281,6 +299,10 @@ def report(n: int, results: list[dict], header: bool) -> None:
               f"{' (' + best['name'] + ')' if best else ''} p50: {ratio}")
     exact = [r["p50"] for r in results if r["kind"] == "exact"]
     print(f"{n:>8}  slowest exact p50: {max(exact):.0f} us", flush=True)
+    named = {r["name"]: r["p50"] for r in results}
+    if "GET then ZADD (the former lookup)" in named:
+        ratio = named["llmopt exact (Redis)"] / named["GET then ZADD (the former lookup)"]
+        print(f"{n:>8}  llmopt exact (Redis) p50 / GET then ZADD p50: {ratio:.2f}x", flush=True)
 
 
 def main() -> None:
@@ -309,7 +331,7 @@ def main() -> None:
             contenders = [bench_sqlite(n, picks, folder), bench_faiss(vecs, queries, picks)]
             if server:
                 server.client.flushall()
-                contenders += [bench_redis_exact(n, picks, server),
+                contenders += [*bench_redis_exact(n, picks, server),
                           bench_redis_semantic(vecs, queries, picks, server)]
             if args.gptcache_python:
                 contenders.append(bench_gptcache(args.gptcache_python, vecs, queries, picks, folder,
