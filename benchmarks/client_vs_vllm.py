@@ -101,23 +101,33 @@ def endpoint_for(target: Target, args) -> Endpoint:
                     max_tokens=args.max_tokens, extra_body={"ignore_eos": True})
 
 
-def llmopt_run(target: Target, items, args) -> dict:
-    endpoint = endpoint_for(target, args)
+def timed_run(target: Target, client) -> dict:
+    """`client()` -> the TTFT in seconds of each request, None for a failed one; the row."""
     before = target.metrics() if target.metrics else None
     cpu, wall = time.process_time(), time.perf_counter()
-    result = run(endpoint, items, ConcurrentProfile(concurrency=args.concurrency,
-                                                    max_requests=len(items)),
-                 progress=False, resume=False)
+    ttfts = client()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    frame = result.frame()
-    ok = frame[frame["status"] == "ok"]
-    return {"req_per_s": len(ok) / wall, "ttft_ms": 1000 * ok["ttft_s"].mean(),
-            "server_ttft_ms": server_ttft_ms(target, before), "failed": len(frame) - len(ok),
-            "cpu_ms_per_request": 1000 * cpu / len(frame)}
+    ok = [t for t in ttfts if t is not None]
+    return {"req_per_s": len(ok) / wall, "ttft_ms": 1000 * statistics.mean(ok),
+            "server_ttft_ms": server_ttft_ms(target, before), "failed": len(ttfts) - len(ok),
+            "cpu_ms_per_request": 1000 * cpu / len(ttfts)}
 
 
-async def _bare(endpoint: Endpoint, items, concurrency: int) -> list[float]:
-    """Each item streamed by a bare aiohttp loop (`concurrency` at a time); the TTFT of each."""
+def llmopt_run(target: Target, items, args) -> dict:
+    def client() -> list[float | None]:
+        result = run(endpoint_for(target, args), items,
+                     ConcurrentProfile(concurrency=args.concurrency, max_requests=len(items)),
+                     progress=False, resume=False)
+        frame = result.frame()
+        return [t if s == "ok" else None for t, s in zip(frame["ttft_s"], frame["status"],
+                                                          strict=True)]
+
+    return timed_run(target, client)
+
+
+async def _bare(endpoint: Endpoint, items, concurrency: int) -> list[float | None]:
+    """Each item streamed by a bare aiohttp loop (`concurrency` at a time); the TTFT of each
+    (None: an HTTP error or no chunk)."""
     queue, ttfts = list(items), []
     async with aiohttp.ClientSession() as session:
         async def worker() -> None:
@@ -128,20 +138,16 @@ async def _bare(endpoint: Endpoint, items, concurrency: int) -> list[float]:
                         if line.startswith(b"data: {"):
                             json.loads(line[6:])
                             first = first or time.perf_counter()
-                ttfts.append((first or time.perf_counter()) - start)
+                ok = response.status == 200 and first is not None
+                ttfts.append(first - start if ok else None)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return ttfts
 
 
 def aiohttp_run(target: Target, items, args) -> dict:
-    before = target.metrics() if target.metrics else None
-    cpu, wall = time.process_time(), time.perf_counter()
-    ttfts = asyncio.run(_bare(endpoint_for(target, args), items, args.concurrency))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"req_per_s": len(ttfts) / wall, "ttft_ms": 1000 * statistics.mean(ttfts),
-            "server_ttft_ms": server_ttft_ms(target, before), "failed": 0,
-            "cpu_ms_per_request": 1000 * cpu / len(ttfts)}
+    endpoint = endpoint_for(target, args)
+    return timed_run(target, lambda: asyncio.run(_bare(endpoint, items, args.concurrency)))
 
 
 def vllm_run(target: Target, dataset: Path, n: int, args, out: Path) -> dict:

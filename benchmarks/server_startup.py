@@ -42,8 +42,6 @@ MODES: dict[str, dict] = {
     "quick-start": QUICK_START,
     "inproc-aot": {"worker_in_process": True, "env": {"VLLM_USE_AOT_COMPILE": "1"}},
 }
-
-
 """ServeConfig fields per mode, and "env": variables set on top (benchmarks/process_mode.py
 uses the same modes)."""
 
