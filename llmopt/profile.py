@@ -47,9 +47,19 @@ class Profile(BaseModel):
     """The rented GPU self-hosting is priced with (a name in llmopt.pricing's GPU catalog)."""
     setup_cost_usd: float = 0.0
     """One-off cost of moving to self-hosting (engineering, migration), for the payback."""
+    quality_budget_points: float = 2.0
+    """The accuracy a technique may lose (points) and still be kept: a decision keeps it only
+    when the 95% interval of its paired difference lies above minus this (llmopt.evidence)."""
     eagle_head: str | None = None
     """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
     decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
+
+    @field_validator("quality_budget_points")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if not value >= 0:
+            raise ValueError(f"must be >= 0 accuracy points, got {value}")
+        return value
 
     @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod
@@ -89,6 +99,16 @@ class Profile(BaseModel):
         if self.workload == "demo":
             return generator.generate(self.n_requests, seed=self.seed)
         return workload.load_jsonl(self.workload)[: self.n_requests]
+
+    def warmup_items(self, k: int = 4) -> list[WorkloadItem]:
+        """`k` requests of the same workload that are not among `workload_items()` (the ones
+        after them), to warm a server up before it is timed; a workload file without that many
+        more gives its first `k`."""
+        if self.workload == "demo":
+            return generator.generate(self.n_requests + k, seed=self.seed)[self.n_requests:]
+        items = workload.load_jsonl(self.workload)
+        more = items[self.n_requests: self.n_requests + k]
+        return more if len(more) == k else items[:k]
 
     def serve_config(self, which: Literal["target", "draft"], **overrides) -> ServeConfig:
         """A vLLM config for the target or draft model, served under its profile name.

@@ -11,6 +11,7 @@ Importing this package never imports jupyter, ipywidgets, vllm or torch.
 
 from llmopt.bench.counter import TokenCounter, tiktoken_counter, tokenizer_counter
 from llmopt.bench.endpoint import Endpoint, Retry
+from llmopt.bench.interleave import Arm, Pair, beside, interleaved
 from llmopt.bench.profiles import (
     PROFILES,
     ConcurrentProfile,
@@ -31,11 +32,13 @@ from llmopt.bench.store import ResultsStore, read_jsonl
 
 __all__ = [
     "PROFILES",
+    "Arm",
     "BenchResult",
     "ConcurrentProfile",
     "ConstantProfile",
     "Endpoint",
     "LoadProfile",
+    "Pair",
     "PoissonProfile",
     "ProfileConfig",
     "Reply",
@@ -48,6 +51,8 @@ __all__ = [
     "SynchronousProfile",
     "TokenCounter",
     "arun",
+    "beside",
+    "interleaved",
     "profile_from",
     "read_jsonl",
     "run",

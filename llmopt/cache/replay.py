@@ -37,6 +37,7 @@ from llmopt.cache.traffic import KINDS
 from llmopt.completions import Completion
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError
+from llmopt.evidence import Evidence, exact_change, paired_quality, ratio_change
 from llmopt.pricing import Price, request_cost
 from llmopt.workload import WorkloadItem
 
@@ -194,6 +195,25 @@ def measure(lookups: pd.DataFrame, hits: pd.DataFrame | None = None) -> dict:
             "latency_mean_s": float((hits["lookup_s"] + lookups["latency_s"].where(~hit, 0.0))
                                     .mean()),
             "accuracy": float(hits["served_right"].where(hit, lookups["correct"]).mean())}
+
+
+def evidence(lookups: pd.DataFrame, hits: pd.DataFrame) -> Evidence:
+    """A cache serving `hits` against sending every request, on the same requests: what the
+    caller receives graded against the server's own answer (paired, per request kind), the bill
+    (exact: a hit costs nothing) and the mean latency (a hit takes its lookup, a miss its lookup
+    plus the server's latency) with its interval. Failed requests count wrong and have no
+    latency."""
+    hit = hits["hit"].astype(bool)
+    received = hits["served_right"].where(hit, lookups["correct"]).astype(bool)
+    quality = paired_quality(lookups["correct"].astype(bool), received,
+                             tiers=lookups["kind"].astype(str))
+    cost = exact_change("$ per 1M requests", 1e6 * float(lookups["cost_usd"].mean()),
+                        1e6 * float(lookups["cost_usd"].where(~hit, 0.0).mean()), n=len(hit))
+    answered = ~lookups["failed"].astype(bool)
+    with_cache = hits["lookup_s"] + lookups["latency_s"].where(~hit, 0.0)
+    latency = ratio_change("latency (mean)", lookups.loc[answered, "latency_s"],
+                           with_cache[answered], statistic="mean")
+    return Evidence(quality=quality, cost=cost, latency=latency)
 
 
 def live_measure(served: pd.DataFrame) -> dict:

@@ -12,64 +12,25 @@ row; `sweep` adds what each setting changed against the baseline row (`method ==
                                      compressed once
     net_ttft_saved_ms                prefill saved minus the compressor's time per request
 
-`send_interleaved` sends every setting's requests in rounds, so that a slow patch of the
-machine falls on every setting alike; `pick` chooses the strongest compression within
-`max_drop_points` of the baseline.
+`decisions` compares every setting with the baseline on the same requests (sent interleaved by
+`llmopt.bench.interleave`): quality paired by request, the token bill (exact), and TTFT plus the
+compressor's time where every request pays it (measured, with an interval); `strongest` picks
+the kept setting with the largest reduction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from llmopt.bench.endpoint import Endpoint
-from llmopt.bench.profiles import SynchronousProfile
 from llmopt.bench.result import BenchResult
-from llmopt.bench.runner import run
 from llmopt.compress.apply import Compressed
 from llmopt.errors import ConfigError
+from llmopt.evidence import Decision, compare_runs, decide, paired, ratio_change
 from llmopt.pricing import Price
-from llmopt.workload import WorkloadItem
 
 BASELINE = "none"
 TIERS = ("easy", "hard")
-
-
-def interleave(workloads: dict[Hashable, list[WorkloadItem]],
-               rounds: int) -> list[tuple[Hashable, int, list[WorkloadItem]]]:
-    """(key, round, items) in sending order: round r holds items r, r + rounds, ... of each
-    workload, the workloads in their order; empty chunks are left out."""
-    if rounds < 1:
-        raise ConfigError(f"rounds must be >= 1, got {rounds}")
-    return [(key, r, items[r::rounds]) for r in range(rounds)
-            for key, items in workloads.items() if items[r::rounds]]
-
-
-def send_interleaved(endpoint: Endpoint, workloads: dict[Hashable, list[WorkloadItem]], *,
-                     results_dir: str | Path, rounds: int = 3, **run_args: Any
-                     ) -> dict[Hashable, BenchResult]:
-    """Every workload's requests, one at a time, in the order of `interleave`: a slow patch
-    of the machine falls on every setting alike. One results file per workload and round
-    under `results_dir`; each workload's rounds come back merged (with their /metrics
-    deltas). `run_args` go to `llmopt.bench.run` (price, server, grader, ...)."""
-    parts: dict[Hashable, list[BenchResult]] = {key: [] for key in workloads}
-    for key, r, chunk in interleave(workloads, rounds):
-        path = Path(results_dir) / f"{_name(key)}-round{r}.jsonl"
-        load = SynchronousProfile(max_requests=len(chunk))
-        parts[key].append(run(endpoint, chunk, load, results_path=path, resume=False,
-                              progress=False, **run_args))
-    return {key: BenchResult(records=[x for p in got for x in p.records],
-                             stages=[x for p in got for x in p.stages],
-                             notes=[x for p in got for x in p.notes])
-            for key, got in parts.items()}
-
-
-def _name(key: Hashable) -> str:
-    return "-".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 def measure(result: BenchResult, method: str = BASELINE, rate: float = 1.0,
@@ -127,21 +88,43 @@ def sweep(rows: list[dict], price: Price) -> pd.DataFrame:
     return table
 
 
-def pick(table: pd.DataFrame, max_drop_points: float = 1.0,
-         method: str | None = None) -> pd.Series | None:
-    """The compressed setting (of `method`, or of any) with the largest measured reduction
-    whose accuracy is at most `max_drop_points` below the baseline; ties go to the cheaper.
-    None when no setting qualifies."""
-    if max_drop_points < 0:
-        raise ConfigError(f"max_drop_points must be >= 0, got {max_drop_points}")
-    rows = table[table["method"] != BASELINE]
-    if method is not None:
-        if method not in set(rows["method"]):
-            raise ConfigError(f"no setting of method {method!r} in the sweep; have: "
-                              f"{', '.join(sorted(set(rows['method'])))}")
-        rows = rows[rows["method"] == method]
-    fine = rows[rows["delta_accuracy_points"] >= -max_drop_points - 1e-9]
-    if fine.empty:
-        return None
-    return fine.sort_values(["reduction_pct", "usd_per_request"],
-                            ascending=[False, True]).iloc[0]
+def decisions(runs: dict[str, BenchResult], compressed: dict[str, Compressed],
+              budget_points: float) -> list[Decision]:
+    """Every compressed setting (`compressed`, keyed as in `runs`) against `runs[BASELINE]`,
+    on the same requests: quality paired, $ per 1M requests (exact), and TTFT plus the
+    compressor's time per request where every request pays it (question-aware methods)."""
+    if BASELINE not in runs:
+        raise ConfigError(f"no baseline run {BASELINE!r}; have: {', '.join(runs)}")
+    base = runs[BASELINE].frame()
+    made = []
+    for name, setting in compressed.items():
+        frame = runs[name].frame()
+        evidence = compare_runs(base, frame, cost="tokens", latency=None)
+        pairs = paired(base, frame)
+        ok = pairs[(pairs["status_b"] == "ok") & (pairs["status_c"] == "ok")]
+        waits = _compressor_s(setting)
+        latency = ratio_change("TTFT + compressor p50", ok["ttft_s_b"],
+                               ok["ttft_s_c"] + ok["id"].map(waits).fillna(0.0))
+        reduction = 100 * (1 - ok["prompt_tokens_c"].sum() / ok["prompt_tokens_b"].sum())
+        made.append(decide(f"prompt compression ({setting.kind})",
+                           f"{setting.setting} (-{reduction:.0f}% tokens)",
+                           evidence.model_copy(update={"latency": latency}),
+                           budget_points=budget_points))
+    return made
+
+
+def strongest(decisions: list[Decision], compressed: dict[str, Compressed]) -> str | None:
+    """The kept setting (a key of `compressed`) that saves the most on the token bill; None
+    when none is kept."""
+    kept = [(d.evidence.cost.pct, name) for d, name in zip(decisions, compressed, strict=True)
+            if d.keep]
+    return min(kept)[1] if kept else None
+
+
+def _compressor_s(setting: Compressed) -> dict[str, float]:
+    """Seconds each request waits for the compressor: its own call where the method runs per
+    request; none where a shared prompt was compressed once beforehand."""
+    if not setting.per_request:
+        return {}
+    return {item.id: call.seconds for item, call in zip(setting.items, setting.compressions,
+                                                         strict=True)}

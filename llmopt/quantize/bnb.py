@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from llmopt.errors import ConfigError
+from llmopt.evidence import Decision, Evidence, decide, paired_quality
 from llmopt.quantize import source
 from llmopt.quantize.recipes import QuantRecipe, recipe_from
 from llmopt.workload import WorkloadItem
@@ -38,6 +39,9 @@ class InProcessRun(BaseModel):
     load_s: float
     answer_tokens: int
     generate_s: float
+    correct: list[bool] = []
+    """Each request's grade, in the order of the items (for a paired comparison)."""
+    tiers: list[str] = []
 
     @property
     def tokens_per_s(self) -> float:
@@ -64,6 +68,7 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from llmopt.demo import grader
     from llmopt.demo.evaluate import accuracy_by_tier  # imports torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -82,20 +87,23 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     return InProcessRun(setting="unquantized" if recipe is None else recipe.scheme, device=device,
                         requests=len(items), accuracy_by_tier=accuracy_by_tier(items, outputs),
                         memory_bytes=int(loaded.get_memory_footprint()), load_s=load_s,
-                        answer_tokens=tokens, generate_s=time.monotonic() - clock)
+                        answer_tokens=tokens, generate_s=time.monotonic() - clock,
+                        correct=[grader.grade(o, i.reference or {}).correct
+                                 for i, o in zip(items, outputs, strict=True)],
+                        tiers=[i.tier for i in items])
 
 
-def decision(run: InProcessRun, baseline: InProcessRun,
-             technique: str = "quantization (in-process)") -> dict[str, Any]:
-    """A decision row (llmopt.report.decision's columns) for a bitsandbytes setting: dropped for
-    serving, since vLLM cannot serve it; its quality change and memory are what was measured
-    (its CPU speed is not a serving figure, so no cost or latency change is claimed)."""
+def decision(run: InProcessRun, baseline: InProcessRun, budget_points: float,
+             technique: str = "quantization (in-process)") -> Decision:
+    """A bitsandbytes setting against the unquantized model on the same requests: dropped for
+    serving, since vLLM cannot serve it; its quality change (paired) and memory are what was
+    measured (its CPU speed is not a serving figure, so no cost or latency change is claimed)."""
+    quality = paired_quality(baseline.correct, run.correct, tiers=run.tiers)
     memory = run.memory_bytes / baseline.memory_bytes
-    quality = round(100 * (run.accuracy_by_tier["all"] - baseline.accuracy_by_tier["all"]), 2)
-    return {"technique": technique, "setting": run.setting, "delta_cost_pct": None,
-            "delta_latency_pct": None, "delta_quality_points": quality, "keep": False,
-            "why": f"vLLM 0.32 cannot serve it (in-process only); memory {memory:.0%} of "
-                   f"{baseline.setting}"}
+    return decide(technique, run.setting, Evidence(quality=quality), budget_points=budget_points,
+                  blocked=f"vLLM 0.32 cannot serve it (in-process only); memory {memory:.0%} of "
+                          f"{baseline.setting}, quality {quality.difference_points:+.1f} "
+                          f"points {quality.interval} on {quality.n} requests")
 
 
 def _bnb_recipe(recipe: QuantRecipe | dict | str | None) -> QuantRecipe | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from llmopt.bench import Pair
 from llmopt.errors import ConfigError
+from llmopt.evidence import Decision, compare_runs, decide, not_run
 from llmopt.pricing import cost_per_million_tokens
 from llmopt.quantize.served import ServedRun
-from llmopt.report.decision import Measure, decide
 
 COLUMNS = ["setting", "served", "quantization", "weights_mb", "size_vs_baseline", "startup_s",
            "requests", "failed", "output_tokens_per_s", "total_tokens_per_s", "ttft_s_p50",
@@ -30,24 +31,23 @@ def table(runs: list[ServedRun], usd_per_hour: float,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def decisions(frame: pd.DataFrame, baseline: str = "unquantized",
-              max_quality_drop: float = 1.0, technique: str = "quantization") -> list[dict]:
-    """Decision rows (llmopt.report.decision) of every variant against the baseline: cost =
-    self-hosting $/1M tokens, latency = p50 end-to-end latency, quality = accuracy. A variant
-    that was not served is dropped, with the reason, and no deltas."""
-    rows = frame.set_index("setting")
-    if baseline not in rows.index:
-        raise ConfigError(f"no baseline {baseline!r} in the table; have: {', '.join(rows.index)}")
-    base = _measure(rows.loc[baseline])
-    return [decide(technique, setting, base, _measure(row), max_quality_drop) if row["served"]
-            else _unserved(technique, setting, row["error"])
-            for setting, row in rows.iterrows() if setting != baseline]
-
-
-def _unserved(technique: str, setting: str, error: str | None) -> dict:
-    return {"technique": technique, "setting": setting, "delta_cost_pct": None,
-            "delta_latency_pct": None, "delta_quality_points": None, "keep": False,
-            "why": f"not served: {error or 'unknown error'}"}
+def decisions(runs: list[ServedRun], pairs: dict[str, Pair], *, usd_per_hour: float,
+              in_flight: int, budget_points: float, baseline: str = "unquantized",
+              technique: str = "quantization") -> list[Decision]:
+    """Every served variant against the baseline it was interleaved with (`pairs`, from
+    `served.compare`): quality paired by request, cost = self-hosting $/1M tokens at the
+    measured throughput, latency = p50 end-to-end, each with its interval. A variant that was
+    not served is inconclusive here, with the reason (measure it where it runs)."""
+    _baseline(runs, baseline)
+    return [decide(technique, run.setting,
+                   compare_runs(pairs[run.setting].baseline.frame(),
+                                pairs[run.setting].candidate.frame(), cost="throughput",
+                                latency="latency_s", usd_per_hour=usd_per_hour,
+                                in_flight=in_flight), budget_points=budget_points)
+            if run.served else
+            not_run(technique, run.setting, f"not served: {run.error or 'unknown error'}",
+                    budget_points)
+            for run in runs if run.setting != baseline]
 
 
 def _baseline(runs: list[ServedRun], baseline: str) -> ServedRun:
@@ -72,8 +72,3 @@ def _row(run: ServedRun, base: ServedRun, usd_per_hour: float) -> dict:
             "ttft_s_p50": s.get("ttft_s_p50"), "latency_s_p50": s.get("latency_s_p50"),
             "accuracy_easy": s.get("accuracy_easy"), "accuracy_hard": s.get("accuracy_hard"),
             "accuracy": s.get("accuracy"), "usd_per_million_tokens": cost, "error": run.error}
-
-
-def _measure(row: pd.Series) -> Measure:
-    return Measure(cost=row["usd_per_million_tokens"], latency=row["latency_s_p50"],
-                   accuracy=row["accuracy"])

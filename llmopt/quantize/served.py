@@ -1,9 +1,9 @@
 """Serve a model folder (the unquantized baseline or a quantized artifact) with vLLM, measure
 it with llmopt.bench, and read what the server reports about its quantization.
 
-Every variant is measured the same way: one server start (load time = launch to healthy), one
-closed-loop stage at a fixed concurrency over the same requests, graded by the same grader.
-A server that cannot start is a result too: its own error is kept and the next variant runs.
+Every variant is measured the same way: one server start (load time = launch to healthy), the
+same requests at a fixed concurrency in interleaved rounds (llmopt.bench.interleave), graded by
+the same grader. A server that cannot start is a result too: its own error is kept.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from llmopt.errors import ServerError, ServerStartError, ServerTimeoutError
 from llmopt.quantize import artifact, source
 
 # vLLM 0.32 logs its engine config as "... quantization=compressed-tensors, ..." (None when
@@ -82,35 +81,41 @@ def not_served(setting: str, model: str | Path, reason: str) -> ServedRun:
                      error=reason)
 
 
-def measure(server: Any, setting: str, items: list, *, bench: Any, endpoint_options: dict,
-            price: Any = None, results_path: str | Path | None = None) -> tuple[ServedRun, Any]:
-    """Start `server` (a not yet started VllmServer), run the `bench` stage over `items`, stop.
-
-    Returns the run and the BenchResult. A server that does not start, or dies while serving,
-    gives a run with `served=False` and its own error (and no BenchResult)."""
-    from llmopt.bench import Endpoint, run
-
+def report(setting: str, server: Any, result: Any = None,
+           error: Exception | None = None) -> ServedRun:
+    """One variant as its server reported it: start-up, the quantization and kernels from its
+    log, and the bench summary of `result` (its requests). A server that did not start (`error`,
+    e.g. from `llmopt.serve.serving(..., keep_going=True)`) keeps its own error."""
     model = server.config.model
     weights = artifact.weights_bytes(source.resolve(model))  # a hub id: its local snapshot
-    base = ServedRun(setting=setting, model=model, weights_bytes=weights, served=False)
-    try:
-        server.start()
-    except (ServerStartError, ServerTimeoutError) as error:
-        died = first_error(server.log_text()) or str(error)[-2000:]
-        return base.model_copy(update={"error": died}), None
-    try:
-        endpoint = Endpoint(base_url=server.base_url, model=server.model_name, **endpoint_options)
-        result = run(endpoint, items, bench, price=price, results_path=results_path,
-                     resume=False, server=server, progress=False)
-    except ServerError as error:
-        log = server.log_text()
-        died = first_error(log) or str(error)
-        return base.model_copy(update={"startup_s": server.startup_s, "error": died}), None
-    finally:
-        server.stop()
     log = server.log_text()
-    summary = result.summary().iloc[0].to_dict()
-    return base.model_copy(update={
-        "served": True, "startup_s": server.startup_s, "weights_load_s": weights_load_s(log),
-        "quantization": reported_quantization(log), "kernels": selected_kernels(log),
-        "summary": summary}), result
+    if error is not None or result is None:
+        died = first_error(log) or str(error or "not measured")[-2000:]
+        return ServedRun(setting=setting, model=model, weights_bytes=weights, served=False,
+                         startup_s=server.startup_s, error=died)
+    return ServedRun(setting=setting, model=model, weights_bytes=weights, served=True,
+                     startup_s=server.startup_s, weights_load_s=weights_load_s(log),
+                     quantization=reported_quantization(log), kernels=selected_kernels(log),
+                     summary=result.summary().iloc[0].to_dict())
+
+
+def compare(baseline: Any, variants: dict[str, Any], items: list, *, warmup: list,
+            in_flight: int, results_dir: str | Path, endpoint: dict[str, Any],
+            refused: list[ServedRun] = (), **run_args: Any
+            ) -> tuple[list[ServedRun], dict[str, Any]]:
+    """Each variant's (not yet started) server started beside the running `baseline` server
+    (the unquantized model) and sent the same `items` interleaved with it, `in_flight` at a
+    time (llmopt.bench.beside). Returns every variant's `ServedRun` (the baseline's first, then
+    the variants, then `refused`: variants not started on purpose) and the measured `Pair`s by
+    setting."""
+    from llmopt.bench import beside
+
+    measured = beside(baseline, variants, {in_flight: items}, warmup=warmup,
+                      results_dir=results_dir, endpoint=endpoint, **run_args)
+    pairs = {name: got[in_flight] for name, got in measured.items() if isinstance(got, dict)}
+    first = next(iter(pairs.values()), None)
+    runs = [report("unquantized", baseline, first and first.baseline)]
+    for name, got in measured.items():
+        runs.append(report(name, variants[name], pairs[name].candidate)
+                    if name in pairs else report(name, variants[name], error=got))
+    return [*runs, *refused], pairs

@@ -14,21 +14,18 @@ from llmopt.report.charts import (
     quality_by_tier,
     throughput,
 )
-from llmopt.report.decision import Measure, decide
 from llmopt.report.live import running_frame, running_stats
 from llmopt.report.quality import accuracy, accuracy_by_tier, outcomes
 from llmopt.report.records import RECORD_FIELDS, field, is_ok, outcome, records_frame
 
 __all__ = [
     "LATENCY_METRICS",
-    "Measure",
     "RECORD_FIELDS",
     "accuracy",
     "accuracy_by_tier",
     "api_comparison",
     "breakeven",
     "cost_per_million",
-    "decide",
     "field",
     "is_ok",
     "latency_percentiles",

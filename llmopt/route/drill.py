@@ -20,6 +20,8 @@ from uuid import UUID
 import pandas as pd
 from langchain_core.callbacks import BaseCallbackHandler
 
+from llmopt.errors import ConfigError
+from llmopt.evidence import Evidence, exact_change, paired_quality, ratio_change
 from llmopt.route.budget import Budget
 from llmopt.route.router import PRICED_AS, RouterChatModel
 from llmopt.workload import WorkloadItem
@@ -99,6 +101,28 @@ def live_point(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[boo
             "accuracy": float(pd.Series(correct, dtype=float).mean()),
             "usd_per_million_requests": 1e6 * float(mine["cost_usd"].sum()) / len(runs),
             "latency_p50_s": float(runs["latency_s"].median())}
+
+
+def live_evidence(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[bool],
+                  baseline: pd.DataFrame) -> Evidence:
+    """A routed run against sending every request to one tier (`baseline`: indexed by request
+    id, with `tier`, `correct`, `cost_usd` and `latency_s` of that tier's answers), on the same
+    requests: accuracy paired per request and workload tier, the bill (exact: every successful
+    attempt paid) and the median latency with its interval (the two runs were not interleaved:
+    read the latency as indicative)."""
+    if set(runs["id"]) - set(baseline.index):
+        raise ConfigError("the baseline lacks some of the routed requests; give one row per "
+                          "routed request id")
+    base = baseline.loc[runs["id"]]
+    quality = paired_quality(base["correct"].astype(bool), list(correct),
+                             tiers=base["tier"].astype(str))
+    mine = attempts[attempts["request"].isin(set(runs["id"])) & attempts["ok"]]
+    cost = exact_change("$ per 1M requests", 1e6 * float(base["cost_usd"].mean()),
+                        1e6 * float(mine["cost_usd"].sum()) / len(runs), n=len(runs))
+    answered = runs["error"].isna().to_numpy()
+    latency = ratio_change("latency p50", base["latency_s"][answered],
+                           runs["latency_s"][answered])
+    return Evidence(quality=quality, cost=cost, latency=latency)
 
 
 def budget_summary(budget: Budget, runs: pd.DataFrame, attempts: pd.DataFrame

@@ -9,7 +9,7 @@ from llmopt.serve.launch import LaunchCommand
 from llmopt.serve.logs import parse_kv_cache_tokens
 from llmopt.serve.metrics import Histogram, MetricsDelta, MetricsSnapshot, parse_metrics
 from llmopt.serve.prometheus import Sample, parse_samples
-from llmopt.serve.server import VllmServer
+from llmopt.serve.server import VllmServer, serving
 from llmopt.serve.speculative import (
     DraftModelSpeculative,
     EagleSpeculative,
@@ -32,4 +32,5 @@ __all__ = [
     "parse_kv_cache_tokens",
     "parse_metrics",
     "parse_samples",
+    "serving",
 ]

@@ -2,7 +2,8 @@
 
 Start-up and shutdown leave nothing behind: the server runs in its own process group
 (vLLM spawns engine processes), and `stop()` — called on errors, Ctrl-C, `with` exit and
-interpreter exit — terminates the whole group.
+interpreter exit — terminates the whole group. `serving` starts several servers at once (the
+settings a notebook compares side by side) and stops them all on the way out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 import httpx
 
-from llmopt.errors import ConfigError, PortInUseError, ServerStartError, ServerTimeoutError
+from llmopt.errors import (
+    ConfigError,
+    PortInUseError,
+    ServerError,
+    ServerStartError,
+    ServerTimeoutError,
+)
 from llmopt.serve.config import ServeConfig
 from llmopt.serve.launch import LaunchCommand, default_env
 from llmopt.serve.logs import find_arg_error, parse_kv_cache_tokens, tail, without_usage
@@ -238,6 +247,33 @@ class VllmServer:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"VllmServer({self.model_name!r}, {self.url}, {state})"
+
+
+@contextlib.contextmanager
+def serving(servers: dict[str, VllmServer], keep_going: bool = False
+            ) -> Iterator[dict[str, ServerError]]:
+    """Start `servers` at once (a thread each) and stop every one of them on the way out, also
+    on an error. Yields the ones that failed to start (name -> error): with `keep_going` the
+    others are served anyway (a failed start is a result, e.g. a scheme this CPU cannot run);
+    without it the first failure is raised."""
+    with ThreadPoolExecutor(max(len(servers), 1)) as pool:
+        started = dict(zip(servers, pool.map(_try_start, servers.values()), strict=True))
+    try:
+        failed = {name: error for name, error in started.items() if error is not None}
+        if failed and not keep_going:
+            raise next(iter(failed.values()))
+        yield failed
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def _try_start(server: VllmServer) -> ServerError | None:
+    try:
+        server.start()
+    except ServerError as error:
+        return error
+    return None
 
 
 def _terminate_group(proc: subprocess.Popen[bytes]) -> None:

@@ -56,3 +56,23 @@ def test_the_gpu_profile_names_an_eagle_head_and_the_demo_leaves_it_unset():
     assert gpu.eagle_head and gpu.parameters()["eagle_head"] == gpu.eagle_head
     demo = Profile.load(DEMO)
     assert demo.eagle_head is None and "eagle_head" not in demo.parameters()
+
+
+def test_warm_up_requests_are_not_among_the_measured_ones(tmp_path):
+    from llmopt.workload import save_jsonl
+
+    profile = Profile.load(DEMO)
+    measured = {item.id for item in profile.workload_items()}
+    warm = profile.warmup_items(3)
+    assert len(warm) == 3 and not measured & {item.id for item in warm}
+    path = save_jsonl(profile.workload_items()[:5], tmp_path / "w.jsonl")
+    short = profile.model_copy(update={"workload": str(path), "n_requests": 4})
+    assert [i.id for i in short.warmup_items(1)] == [profile.workload_items()[4].id]
+    assert len(short.warmup_items(3)) == 3  # not enough left: the first ones
+
+
+def test_a_negative_quality_budget_is_refused(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO.read_text().replace("quality_budget_points: 2.0", "quality_budget_points: -1"))
+    with pytest.raises(ConfigError, match="quality_budget_points"):
+        Profile.load(bad)

@@ -146,3 +146,17 @@ def test_false_hit_is_the_caches_error_not_the_models(tmp_path) -> None:
     hits = replay.semantic_hits(rows.reset_index(), 0.0)
     assert hits["false_hit"].tolist() == [False, False, True]
     assert replay.measure(rows.reset_index(), hits)["accuracy"] == 0.0
+
+
+def test_evidence_pairs_what_the_caller_receives_with_the_servers_own_answer(sample, tmp_path):
+    exact, semantic = caches(tmp_path)
+    rows = replay.lookups(sample, [answer(i) for _, _, i in sample], exact=exact,
+                          semantic=semantic, **KW)
+    exact_ev = replay.evidence(rows, replay.exact_hits(rows))
+    assert exact_ev.quality.discordant == 0 and exact_ev.cost.direction == "better"
+    assert exact_ev.cost.candidate == pytest.approx(
+        exact_ev.cost.baseline * (1 - (rows["kind"] == "repeat").mean()))
+    loose = replay.evidence(rows, replay.semantic_hits(rows, 0.0))
+    near = loose.quality.by_tier["near_miss"]
+    assert near.baseline_only == (rows["kind"] == "near_miss").sum() and near.candidate_only == 0
+    assert loose.quality.high_points < 0 and loose.latency.n == len(rows)

@@ -6,7 +6,7 @@ import pytest
 
 from llmopt.bench import BenchResult, RequestRecord
 from llmopt.compress import Compressed, Compression
-from llmopt.compress.sweep import interleave, measure, pick, sweep
+from llmopt.compress.sweep import decisions, measure, strongest, sweep
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price
 from llmopt.workload import WorkloadItem
@@ -26,12 +26,12 @@ def run(prompt_tokens: int, ttft_s: float, correct: list[bool], cost: float = 0.
     return BenchResult(records=records)
 
 
-def compressed(kind: str, rate: float, per_request: bool, ms: float) -> Compressed:
-    item = WorkloadItem(id="a", system="s", user="u")
+def compressed(kind: str, rate: float, per_request: bool, ms: float, n: int = 1) -> Compressed:
+    items = [WorkloadItem(id=f"r{i}", system="s", user="u") for i in range(n)]
     call = Compression(kind=kind, setting=f"rate {rate}", rate=rate, target_token=None,
                        original="x y", compressed="x", seconds=ms / 1000, forced=[], missing=[])
-    return Compressed(kind=kind, setting=f"rate {rate}", rate=rate, items=[item],
-                      compressions=[call], per_request=per_request, timings_s=[ms / 1000])
+    return Compressed(kind=kind, setting=f"rate {rate}", rate=rate, items=items,
+                      compressions=[call] * n, per_request=per_request, timings_s=[ms / 1000])
 
 
 @pytest.fixture
@@ -60,29 +60,28 @@ def test_changes_against_the_baseline(table):
     assert a03["intent_ok"] == 1.0 and a03["amount_ok"] == pytest.approx(0.9)
 
 
-def test_pick_takes_the_strongest_within_the_limit(table):
-    assert pick(table)["setting"] == "b rate 0.5"  # -50% tokens; a at 0.3 loses 10 points
-    assert pick(table, method="a")["rate"] == 0.5
-    assert pick(table, max_drop_points=10)["rate"] == 0.3
-    strict = table.assign(delta_accuracy_points=-5.0)
-    assert pick(strict) is None
+def test_decisions_pair_every_setting_with_the_baseline():
+    ten = [True] * 10
+    runs = {"none": run(500, 0.050, ten), "a-0.5": run(300, 0.040, ten, 0.0008),
+            "a-0.3": run(200, 0.030, [False] * 5 + [True] * 5, 0.0007),
+            "b-0.5": run(250, 0.035, ten, 0.0007)}
+    settings = {"a-0.5": compressed("a", 0.5, False, 9), "a-0.3": compressed("a", 0.3, False, 9),
+                "b-0.5": compressed("b", 0.5, True, 20, n=10)}
+    made = decisions(runs, settings, budget_points=2.0)
+    a05, a03, b05 = made
+    assert a05.verdict == "keep" and a05.setting == "rate 0.5 (-40% tokens)"
+    assert a05.evidence.cost.exact and a05.evidence.cost.pct == pytest.approx(-20.0)
+    assert a05.evidence.latency.ratio == pytest.approx(0.8)  # shared prompt: no compressor wait
+    assert a03.verdict == "drop" and "loses 50.0 points" in a03.why
+    # b compresses per request: every request waits 20 ms on top of its 35 ms TTFT
+    assert b05.evidence.latency.candidate == pytest.approx(0.055)
+    assert b05.verdict == "keep" and "but TTFT + compressor p50 +10.0%" in b05.why
+    assert strongest(made, settings) == "b-0.5"  # the cheapest kept setting
+    assert strongest(made[:1], {"a-0.5": settings["a-0.5"]}) == "a-0.5"
 
 
 def test_bad_inputs_are_errors(table):
-    with pytest.raises(ConfigError, match="method 'c'.*have: a, b"):
-        pick(table, method="c")
-    with pytest.raises(ConfigError, match="max_drop_points must be >= 0"):
-        pick(table, max_drop_points=-1)
+    with pytest.raises(ConfigError, match="no baseline run 'none'"):
+        decisions({"a": run(500, 0.05, [True])}, {}, budget_points=2.0)
     with pytest.raises(ConfigError, match="exactly one baseline row"):
         sweep([measure(run(500, 0.05, [True]), "a", 0.5)], PRICE)
-
-
-def test_interleave_spreads_every_setting_over_the_rounds():
-    items = [WorkloadItem(id=f"i{n}", system="s", user="u") for n in range(5)]
-    plan = interleave({"base": items, ("a", 0.5): items[:2]}, rounds=2)
-    assert [(key, r, [i.id for i in chunk]) for key, r, chunk in plan] == [
-        ("base", 0, ["i0", "i2", "i4"]), (("a", 0.5), 0, ["i0"]),
-        ("base", 1, ["i1", "i3"]), (("a", 0.5), 1, ["i1"])]
-    assert [key for key, _, _ in interleave({"x": items[:1]}, rounds=3)] == ["x"]
-    with pytest.raises(ConfigError, match="rounds must be >= 1"):
-        interleave({"x": items}, rounds=0)

@@ -5,7 +5,6 @@ import pytest
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError
 from llmopt.quantize import bnb
-from llmopt.report.decision import COLUMNS
 
 
 def test_llm_compressor_schemes_are_not_evaluated_in_process(demo_model):
@@ -67,18 +66,20 @@ def test_in_process_row():
                           "accuracy_all": 0.5, "accuracy_easy": 1.0, "accuracy_hard": 0.0}
 
 
-def test_decision_drops_it_for_serving_and_reports_quality_and_memory():
-    def run(setting, accuracy, memory):
-        return bnb.InProcessRun(setting=setting, device="cpu", requests=10,
-                                accuracy_by_tier={"all": accuracy}, memory_bytes=memory,
-                                load_s=1.0, answer_tokens=10, generate_s=1.0)
+def test_decision_drops_it_for_serving_and_reports_paired_quality_and_memory():
+    def run(setting, correct, memory):
+        return bnb.InProcessRun(setting=setting, device="cpu", requests=len(correct),
+                                accuracy_by_tier={"all": sum(correct) / len(correct)},
+                                memory_bytes=memory, load_s=1.0, answer_tokens=10, generate_s=1.0,
+                                correct=correct, tiers=["easy", "hard"] * (len(correct) // 2))
 
-    row = bnb.decision(run("bnb_nf4", 0.7, 300), run("unquantized", 0.8, 1000))
-    assert list(row) == COLUMNS
-    assert row["delta_quality_points"] == -10.0 and not row["keep"]
-    assert row["delta_cost_pct"] is None and row["delta_latency_pct"] is None
-    assert row["why"] == ("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
-                          "unquantized")
+    d = bnb.decision(run("bnb_nf4", [True] * 9 + [False], 300), run("unquantized", [True] * 10, 1000),
+                     budget_points=2.0)
+    assert d.verdict == "drop" and d.evidence.quality.baseline_only == 1
+    assert d.evidence.cost is None and d.evidence.latency is None
+    assert d.why.startswith("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
+                            "unquantized, quality -10.0 points [")
+    assert d.evidence.quality.by_tier["hard"].difference_points == -20.0
 
 
 def test_a_repeated_log_message_is_shown_once(caplog):

@@ -2,9 +2,11 @@ import math
 
 import pytest
 
+from llmopt.bench import BenchResult, Pair
 from llmopt.errors import ConfigError
 from llmopt.quantize.comparison import COLUMNS, decisions, table
 from llmopt.quantize.served import ServedRun
+from tests.unit.bench.records import record
 
 
 def run(setting, weights, tokens_per_s, latency, accuracy, served=True, quantization=None):
@@ -37,18 +39,26 @@ def test_table_compares_every_variant_with_the_baseline():
         rows.loc["fp8_dynamic", "usd_per_million_tokens"])
 
 
-def test_decisions_keep_what_is_cheaper_at_the_same_quality():
-    rows = {d["setting"]: d for d in decisions(table(RUNS, usd_per_hour=1.0))}
-    assert set(rows) == {"awq_w4a16", "gptq_w4a16", "w8a8_int8", "fp8_dynamic"}
-    assert rows["fp8_dynamic"] == {
-        "technique": "quantization", "setting": "fp8_dynamic", "delta_cost_pct": None,
-        "delta_latency_pct": None, "delta_quality_points": None, "keep": False,
-        "why": "not served: no kernel"}
-    assert rows["awq_w4a16"]["keep"] and rows["awq_w4a16"]["delta_cost_pct"] == -10.0
-    assert not rows["gptq_w4a16"]["keep"] and rows["gptq_w4a16"]["why"] == (
-        "neither cheaper nor faster")
-    assert not rows["w8a8_int8"]["keep"]
-    assert "loses 10.0 accuracy points" in rows["w8a8_int8"]["why"]
+def _pair(base_latency, latency, correct):
+    """Ten paired requests: the baseline all right at `base_latency` s, the variant at
+    `latency` s with `correct` right."""
+    def result(seconds, right):
+        return BenchResult(records=[record(i, latency_s=seconds, correct=i < right)
+                                    for i in range(10)])
+    return Pair(result(base_latency, 10), result(latency, correct))
+
+
+def test_decisions_compare_each_variant_with_its_interleaved_baseline():
+    pairs = {"awq_w4a16": _pair(1.0, 0.5, 10), "gptq_w4a16": _pair(1.0, 1.0, 10),
+             "w8a8_int8": _pair(1.0, 0.5, 5)}
+    made = {d.setting: d for d in decisions(RUNS, pairs, usd_per_hour=1.0, in_flight=8,
+                                            budget_points=2.0)}
+    assert set(made) == {"awq_w4a16", "gptq_w4a16", "w8a8_int8", "fp8_dynamic"}
+    assert made["awq_w4a16"].verdict == "keep" and made["awq_w4a16"].evidence.cost.ratio == 0.5
+    assert made["gptq_w4a16"].verdict == "drop" and "no measurable gain" in made["gptq_w4a16"].why
+    assert made["w8a8_int8"].verdict == "drop" and "loses 50.0 points" in made["w8a8_int8"].why
+    fp8 = made["fp8_dynamic"]
+    assert fp8.verdict == "inconclusive" and fp8.why == "not run here: not served: no kernel"
 
 
 def test_baseline_must_have_been_served():

@@ -6,12 +6,14 @@ import pytest
 from langchain_core.messages import convert_to_messages
 
 from llmopt.demo.generator import generate
+from llmopt.errors import ConfigError
 from llmopt.route import Budget
 from llmopt.route.drill import (
     KillAfter,
     attempts_frame,
     budget_summary,
     drill_summary,
+    live_evidence,
     live_point,
     run_routed,
 )
@@ -46,6 +48,25 @@ def test_live_point_counts_a_cascades_cheap_and_strong_calls(make_router):
     assert point["usd_per_million_requests"] == pytest.approx(
         1e6 * attempts["cost_usd"].sum() / 4)
     assert set(attempts["tier"]) == {"small", "large"} and len(attempts) == 8
+
+
+def test_live_evidence_pairs_the_routed_answers_with_the_baseline_tier(make_router):
+    import pandas as pd
+
+    items = generate(4, seed=1)
+    router = make_router()
+    runs = run_routed(router, items, concurrency=2)
+    attempts = attempts_frame(router)
+    baseline = pd.DataFrame({"tier": [i.tier for i in items], "correct": [True] * 4,
+                             "cost_usd": [1.0] * 4, "latency_s": runs["latency_s"].to_numpy() * 2},
+                            index=[i.id for i in items])
+    ev = live_evidence(runs, attempts, [True, False, True, True], baseline)
+    assert ev.quality.n == 4 and ev.quality.baseline_only == 1
+    assert ev.cost.baseline == 1e6 and ev.cost.candidate == pytest.approx(
+        1e6 * attempts.query("ok")["cost_usd"].sum() / 4)
+    assert ev.latency.ratio == pytest.approx(0.5)
+    with pytest.raises(ConfigError, match="lacks some of the routed requests"):
+        live_evidence(runs, attempts, [True] * 4, baseline.iloc[:2])
 
 
 def test_budget_summary_says_how_much_of_the_limit_went_unused(make_router):

@@ -16,7 +16,7 @@ from llmopt.errors import (
     ServerStartError,
     ServerTimeoutError,
 )
-from llmopt.serve import ServeConfig, VllmServer, parse_kv_cache_tokens
+from llmopt.serve import ServeConfig, VllmServer, parse_kv_cache_tokens, serving
 from llmopt.serve.logs import find_arg_error, tail, without_usage
 
 DATA = Path(__file__).parent / "data"
@@ -252,3 +252,16 @@ def test_log_helpers() -> None:
     assert tail("\n".join(str(i) for i in range(100)), 3) == "97\n98\n99"
     usage = "usage: api_server.py [-h]\n                     [--x X]\nmain.py: error: argument --x"
     assert without_usage(usage) == "main.py: error: argument --x"
+
+
+def test_serving_starts_them_together_and_stops_them_all(tmp_path: Path) -> None:
+    good = VllmServer(CONFIG, launcher=_python(HEALTHY), log_path=tmp_path / "good.log")
+    bad = VllmServer(CONFIG, launcher=_python("raise SystemExit(2)"), log_path=tmp_path / "b.log")
+    with serving({"good": good, "bad": bad}, keep_going=True) as failed:
+        assert set(failed) == {"bad"} and isinstance(failed["bad"], ServerStartError)
+        assert good.running
+    assert not good.running and not bad.running
+    other = VllmServer(CONFIG, launcher=_python(HEALTHY), log_path=tmp_path / "other.log")
+    with pytest.raises(ServerStartError), serving({"other": other, "bad": bad}):
+        pass
+    assert not other.running  # the one that started is stopped when another fails

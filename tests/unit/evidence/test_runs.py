@@ -1,0 +1,58 @@
+"""Evidence from two runs' request records, paired by id."""
+
+import pandas as pd
+import pytest
+
+from llmopt.bench import BenchResult
+from llmopt.errors import ConfigError
+from llmopt.evidence import compare_runs, paired
+from tests.unit.bench.records import record
+
+
+def _frame(n: int, **fields) -> pd.DataFrame:
+    return BenchResult(records=[record(i, **fields) for i in range(n)]).frame()
+
+
+def test_the_same_requests_are_paired_by_id() -> None:
+    base = _frame(6)
+    cand = _frame(6, latency_s=0.5, cost_usd=0.0005).iloc[::-1]  # another order
+    ev = compare_runs(base, cand, cost="tokens", latency="latency_s")
+    assert ev.quality.n == 6 and ev.quality.difference_points == 0.0
+    assert ev.cost.exact and ev.cost.pct == pytest.approx(-50.0)
+    assert ev.latency.ratio == pytest.approx(0.5) and ev.conflict is None
+    assert set(paired(base, cand).columns) >= {"latency_s_b", "latency_s_c"}
+
+
+def test_a_failed_request_counts_wrong_and_leaves_the_timings() -> None:
+    base = _frame(4)
+    cand = pd.concat([_frame(3), _frame(4, status="http_500", correct=False).iloc[3:]])
+    ev = compare_runs(base, cand, cost="tokens", latency="ttft_s")
+    assert ev.quality.baseline_only == 1 and ev.latency.n == 3
+
+
+def test_warmup_requests_are_left_out() -> None:
+    base = _frame(5, warmup=False)
+    cand = pd.concat([_frame(5).iloc[:4], _frame(5, warmup=True).iloc[4:]])
+    with pytest.raises(ConfigError, match="1 only in the baseline"):
+        compare_runs(base, cand)
+
+
+def test_throughput_cost_and_a_one_stream_conflict() -> None:
+    base = _frame(32)
+    # the median latency halves, but six very slow requests raise the sum: figures disagree
+    slow = [record(i, latency_s=30.0 if i % 5 == 0 else 0.5) for i in range(32)]
+    ev = compare_runs(base, BenchResult(records=slow).frame(), cost="throughput",
+                      latency="latency_s", usd_per_hour=1.0, in_flight=1)
+    assert ev.latency.ratio == pytest.approx(0.5)
+    assert ev.cost.ratio > 1 and "warmed up" in (ev.conflict or "")
+
+
+def test_bad_input_is_named() -> None:
+    with pytest.raises(ConfigError, match="more than once"):
+        compare_runs(pd.concat([_frame(2), _frame(2)]), _frame(2))
+    with pytest.raises(ConfigError, match="usd_per_hour"):
+        compare_runs(_frame(2), _frame(2), cost="throughput")
+    with pytest.raises(ConfigError, match="unknown latency column"):
+        compare_runs(_frame(2), _frame(2), latency="speed")
+    with pytest.raises(ConfigError, match="n=0"):
+        compare_runs(_frame(2).iloc[:0], _frame(2))
