@@ -73,6 +73,7 @@ def test_warm_up_requests_are_not_among_the_measured_ones(tmp_path):
 
 def test_a_negative_quality_budget_is_refused(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(DEMO.read_text().replace("quality_budget_points: 2.0", "quality_budget_points: -1"))
+    text = DEMO.read_text()
+    bad.write_text(text.replace("quality_budget_points: 2.0", "quality_budget_points: -1"))
     with pytest.raises(ConfigError, match="quality_budget_points"):
         Profile.load(bad)

@@ -73,8 +73,8 @@ def test_decision_drops_it_for_serving_and_reports_paired_quality_and_memory():
                                 memory_bytes=memory, load_s=1.0, answer_tokens=10, generate_s=1.0,
                                 correct=correct, tiers=["easy", "hard"] * (len(correct) // 2))
 
-    d = bnb.decision(run("bnb_nf4", [True] * 9 + [False], 300), run("unquantized", [True] * 10, 1000),
-                     budget_points=2.0)
+    d = bnb.decision(run("bnb_nf4", [True] * 9 + [False], 300),
+                     run("unquantized", [True] * 10, 1000), budget_points=2.0)
     assert d.verdict == "drop" and d.evidence.quality.baseline_only == 1
     assert d.evidence.cost is None and d.evidence.latency is None
     assert d.why.startswith("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
