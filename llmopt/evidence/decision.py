@@ -6,11 +6,12 @@ a paired difference with its 95% interval (`PairedQuality`), cost and latency as
 
 - **keep**: the quality interval lies above -B and cost or latency gets better beyond its own
   noise;
-- **drop**: the quality interval lies wholly below -B, or nothing gets better, or the server
-  shows the option did nothing (the effect check), or it cannot be used (e.g. not servable);
-- **inconclusive**: anything else (the interval straddles -B, quality was not measured, the
-  option could not run here, or the figures disagree with each other), with the number of
-  requests that would settle the quality question at the observed discordance.
+- **drop**: the quality interval lies wholly below -B, or nothing gets better (then the quality
+  question needs no answer), or the server shows the option did nothing (the effect check), or
+  it cannot be used (e.g. not servable);
+- **inconclusive**: a gain whose quality the sample cannot settle (the interval straddles -B:
+  the number of requests that would settle it at the observed discordance comes with it), or
+  quality not measured, an option that could not run here, figures that disagree.
 
 One `Decision` carries its evidence into the results store (`save_decisions`), where later
 notebooks and the business case read it back (`load_decisions`).
@@ -139,11 +140,16 @@ def _verdict(evidence: Evidence, budget: float, effect: Effect | None,
     if evidence.conflict:
         return "inconclusive", f"figures disagree: {evidence.conflict}", None
     q = evidence.quality
-    if q is None:
-        return "inconclusive", "quality not measured: measure it on the same requests", None
-    if q.high_points < -budget:
+    if q is not None and q.high_points < -budget:
         return "drop", f"loses {-q.difference_points:.1f} points {q.interval}, beyond the " \
                        f"budget of {budget:g}", None
+    changes = [c for c in (evidence.cost, evidence.latency) if c is not None]
+    gains = [c for c in changes if c.direction == "better"]
+    if not gains:
+        said = "; ".join(c.describe() for c in changes) or "no cost or latency measured"
+        return "drop", f"no measurable gain ({said})", None
+    if q is None:
+        return "inconclusive", "quality not measured: measure it on the same requests", None
     if q.low_points < -budget:
         needed = requests_needed(budget, q.discordant_rate, q.difference_points)
         more = "no sample settles a difference that sits on the budget" if needed is None else \
@@ -151,11 +157,6 @@ def _verdict(evidence: Evidence, budget: float, effect: Effect | None,
         return "inconclusive", (f"quality {q.difference_points:+.1f} points {q.interval} on "
                                 f"{q.n} requests straddles the budget of -{budget:g}: "
                                 f"{more}"), needed
-    changes = [c for c in (evidence.cost, evidence.latency) if c is not None]
-    gains = [c for c in changes if c.direction == "better"]
-    if not gains:
-        said = "; ".join(c.describe() for c in changes) or "no cost or latency measured"
-        return "drop", f"no measurable gain ({said})", None
     losses = [c.describe() for c in changes if c.direction == "worse"]
     why = f"within the quality budget {q.interval}; " + "; ".join(c.describe() for c in gains)
     return "keep", why + (f"; but {'; '.join(losses)}" if losses else ""), None

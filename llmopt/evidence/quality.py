@@ -115,6 +115,8 @@ def _compare(base: np.ndarray, cand: np.ndarray) -> PairedQuality:
 def _interval(diff: np.ndarray) -> tuple[float, float]:
     if not diff.any():  # every resample is all zeros: the bootstrap's answer, without the work
         return 0.0, 0.0
+    if len(diff) < 2:  # one changed request says nothing about how often it happens
+        return -1.0, 1.0
     result = stats.bootstrap((diff,), np.mean, confidence_level=CONFIDENCE,
                              n_resamples=RESAMPLES, method="percentile", batch=1000,
                              rng=np.random.default_rng(SEED))

@@ -63,6 +63,14 @@ def test_cheaper_at_equal_quality_with_latency_in_noise_is_kept_on_cost() -> Non
     assert d.row()["latency_interval"].startswith("[")
 
 
+def test_no_gain_needs_no_quality_answer() -> None:
+    pricier = exact_change("$ per 1M requests", 100.0, 130.0)
+    d = decide("x", "y", _evidence([True] * 30, [True] * 29 + [False], cost=pricier),
+               budget_points=BUDGET)
+    assert d.verdict == "drop" and d.requests_to_settle is None
+    assert d.why == "no measurable gain ($ per 1M requests +30.0%)"
+
+
 def test_nothing_better_is_dropped() -> None:
     d = decide("x", "y", _evidence([True] * 40, [True] * 40, cost=SAME_COST, latency=NOISY),
                budget_points=BUDGET)

@@ -43,6 +43,11 @@ def test_per_tier() -> None:
     assert q.by_tier["hard"].difference_points == -100.0 and q.by_tier["hard"].n == 2
 
 
+def test_a_single_changed_request_spans_every_difference() -> None:
+    q = paired_quality([True], [False])
+    assert (q.low_points, q.high_points) == (-100.0, 100.0)
+
+
 def test_unchanged_by_construction() -> None:
     q = PairedQuality.unchanged("same weights")
     assert q.interval == "[+0.0, +0.0]" and "same weights" in q.method
