@@ -24,7 +24,7 @@ from llmopt.evidence.decision import (
 )
 from llmopt.evidence.quality import PairedQuality, paired_quality
 from llmopt.evidence.runs import compare_runs, paired
-from llmopt.evidence.sample_size import detectable_loss_points, requests_needed
+from llmopt.evidence.sample_size import detectable_loss_points, plan_table, requests_needed
 
 __all__ = [
     "COLUMNS",
@@ -41,6 +41,7 @@ __all__ = [
     "not_run",
     "paired",
     "paired_quality",
+    "plan_table",
     "ratio_change",
     "relative_change",
     "requests_needed",

@@ -134,7 +134,7 @@ def _verdict(evidence: Evidence, budget: float, effect: Effect | None,
     if effect is not None and effect.verdict == "not measurable here":
         return "inconclusive", f"not measurable here: {effect.why}", None
     if effect is not None and effect.verdict == "no effect":
-        return "drop", f"accepted, but it did nothing: {effect.why}", None
+        return "drop", f"the server shows it did nothing ({effect.why})", None
     if blocked:
         return "drop", blocked, None
     if evidence.conflict:

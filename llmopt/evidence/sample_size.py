@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 from scipy import stats
 
 from llmopt.errors import ConfigError
@@ -56,3 +57,13 @@ def _check(budget_points: float, discordance: float, confidence: float, power: f
     for name, value in (("confidence", confidence), ("power", power)):
         if not 0 < value < 1:
             raise ConfigError(f"{name} must be in (0, 1), got {value}")
+
+
+def plan_table(budget_points: float, n: int,
+               discordances: tuple[float, ...] = (0.02, 0.05, 0.10, 0.20)) -> pd.DataFrame:
+    """Per share of answers a setting might change: the paired requests a comparison needs to
+    settle `budget_points` (no true loss, 80% power), and the smallest loss `n` can rule out."""
+    return pd.DataFrame([{"answers_changed": d,
+                          "requests_needed": requests_needed(budget_points, d),
+                          f"loss_ruled_out_at_{n}_points": detectable_loss_points(n, d)}
+                         for d in discordances])

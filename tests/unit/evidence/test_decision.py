@@ -92,7 +92,7 @@ def test_the_effect_check_gates_and_learns_of_harm() -> None:
     assert decide("KV", "fp8", lost, budget_points=BUDGET, effect=works).effect.verdict == "harmful"
     dropped = decide("KV", "tq", _evidence([True], [True], cost=CHEAPER), budget_points=BUDGET,
                      effect=idle)
-    assert dropped.verdict == "drop" and "did nothing: capacity 1.00x" in dropped.why
+    assert dropped.verdict == "drop" and "did nothing (capacity 1.00x)" in dropped.why
     kept = decide("KV", "fp8", _evidence([True] * 9, [True] * 9, cost=CHEAPER),
                   budget_points=BUDGET, effect=works)
     assert kept.verdict == "keep" and kept.effect.verdict == "effective"

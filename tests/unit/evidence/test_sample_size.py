@@ -5,7 +5,7 @@ import math
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.evidence import detectable_loss_points, requests_needed
+from llmopt.evidence import detectable_loss_points, plan_table, requests_needed
 
 
 def test_requests_for_a_two_point_budget() -> None:
@@ -38,3 +38,9 @@ def test_detectable_loss_is_the_inverse() -> None:
 def test_bad_input_is_named(call, match) -> None:
     with pytest.raises(ConfigError, match=match):
         call()
+
+
+def test_plan_table() -> None:
+    table = plan_table(2.0, 120, discordances=(0.10,))
+    assert table.loc[0, "requests_needed"] == 1963
+    assert math.isclose(table.loc[0, "loss_ruled_out_at_120_points"], 8.09, abs_tol=0.01)
