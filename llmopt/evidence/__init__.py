@@ -17,14 +17,18 @@ from llmopt.evidence.decision import (
     decide,
     load_decisions,
     not_run,
-    ruled_out,
     save_decisions,
     table,
     tiers_table,
 )
 from llmopt.evidence.quality import PairedQuality, paired_quality
 from llmopt.evidence.runs import compare_runs, paired
-from llmopt.evidence.sample_size import detectable_loss_points, plan_table, requests_needed
+from llmopt.evidence.sample_size import (
+    detectable_loss_points,
+    plan_table,
+    requests_needed,
+    statement,
+)
 
 __all__ = [
     "COLUMNS",
@@ -45,8 +49,8 @@ __all__ = [
     "ratio_change",
     "relative_change",
     "requests_needed",
-    "ruled_out",
     "save_decisions",
+    "statement",
     "table",
     "throughput_cost_change",
     "tiers_table",

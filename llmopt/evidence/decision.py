@@ -19,7 +19,6 @@ notebooks and the business case read it back (`load_decisions`).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -205,12 +204,3 @@ def save_decisions(results_dir: str | Path, name: str, decisions: list[Decision]
 def load_decisions(results_dir: str | Path, name: str) -> list[Decision]:
     """The decisions a notebook saved, with their evidence."""
     return [Decision.model_validate(d) for d in load(results_dir, name).get("decisions", [])]
-
-
-def ruled_out(quality: PairedQuality) -> str:
-    """What a measured comparison can and cannot rule out, in one sentence."""
-    low = quality.low_points
-    if math.isclose(low, 0.0) and quality.discordant == 0:
-        return f"all {quality.n} paired requests graded the same: no change seen"
-    return (f"on {quality.n} paired requests ({quality.discordant} discordant) this comparison "
-            f"rules out losses above {max(-low, 0):.1f} points")

@@ -67,3 +67,12 @@ def plan_table(budget_points: float, n: int,
                           "requests_needed": requests_needed(budget_points, d),
                           f"loss_ruled_out_at_{n}_points": detectable_loss_points(n, d)}
                          for d in discordances])
+
+
+def statement(n: int, budget_points: float, discordance: float = 0.05) -> str:
+    """What a comparison of `n` paired requests can rule out, in one sentence."""
+    loss = detectable_loss_points(n, discordance)
+    verdict = "enough to settle" if loss <= budget_points else "too few to settle"
+    return (f"If {discordance:.0%} of the answers change, {n} paired requests rule out losses "
+            f"above {loss:.1f} points (95% interval, 80% power): {verdict} a quality budget of "
+            f"{budget_points:g} points.")

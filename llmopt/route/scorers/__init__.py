@@ -2,9 +2,9 @@
 
 from llmopt.route.scorers.base import Scorer, request_text
 from llmopt.route.scorers.cascade import Cascade, Check, LogprobCheck, SchemaCheck, mean_logprob
-from llmopt.route.scorers.embedding import EmbeddingScorer, minilm_encoder
+from llmopt.route.scorers.embedding import EmbeddingScorer
 from llmopt.route.scorers.heuristic import HeuristicConfig, HeuristicScorer
 
 __all__ = ["Cascade", "Check", "EmbeddingScorer", "HeuristicConfig", "HeuristicScorer",
-           "LogprobCheck", "SchemaCheck", "Scorer", "minilm_encoder", "mean_logprob",
+           "LogprobCheck", "SchemaCheck", "Scorer", "mean_logprob",
            "request_text"]

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.evidence import detectable_loss_points, plan_table, requests_needed
+from llmopt.evidence import detectable_loss_points, plan_table, requests_needed, statement
 
 
 def test_requests_for_a_two_point_budget() -> None:
@@ -44,3 +44,10 @@ def test_plan_table() -> None:
     table = plan_table(2.0, 120, discordances=(0.10,))
     assert table.loc[0, "requests_needed"] == 1963
     assert math.isclose(table.loc[0, "loss_ruled_out_at_120_points"], 8.09, abs_tol=0.01)
+
+
+def test_statement() -> None:
+    assert statement(120, 2.0, 0.10) == (
+        "If 10% of the answers change, 120 paired requests rule out losses above 8.1 points "
+        "(95% interval, 80% power): too few to settle a quality budget of 2 points.")
+    assert "enough to settle" in statement(2000, 2.0, 0.10)

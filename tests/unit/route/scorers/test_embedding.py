@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from langchain_core.messages import convert_to_messages
 
 from llmopt.demo.generator import generate
 from llmopt.errors import ConfigError
 from llmopt.route.scorers import EmbeddingScorer
-from llmopt.route.scorers.embedding import resolve_dtype
 
 
 @pytest.fixture(scope="module")
@@ -43,38 +41,6 @@ def test_fit_on_chat_messages_reads_them_as_score_does(scorer):
     on_messages = EmbeddingScorer(encoder=scorer.encoder).fit(messages, good)
     on_texts = EmbeddingScorer(encoder=scorer.encoder).fit([i.user for i in items], good)
     assert on_messages.score(messages[0]) == pytest.approx(on_texts.score(messages[0]))
-
-
-@pytest.fixture(scope="module")
-def float32() -> np.ndarray:
-    """Torch float32 embeddings of a few demo requests: the reference the others are held to."""
-    return EmbeddingScorer(backend="torch", dtype="float32").embed(TEXTS)
-
-
-TEXTS = [item.user for item in generate(8, seed=5)]
-
-
-def test_torch_encoder_is_capped_and_in_the_resolved_dtype():
-    encoder = EmbeddingScorer(backend="torch").encoder.model
-    assert encoder.max_seq_length == 128
-    weights = next(encoder.parameters()).dtype
-    assert str(weights).removeprefix("torch.") == resolve_dtype("auto")
-
-
-def test_bfloat16_embeddings_agree_with_float32(float32):
-    bf16 = EmbeddingScorer(backend="torch", dtype="bfloat16").embed(TEXTS)
-    assert float32.dtype == bf16.dtype == np.float32
-    assert (float32 * bf16).sum(axis=1).min() > 0.995  # batched with padding: 0.9986 here
-
-
-def test_int8_onnx_embeddings_stay_close_to_float32(scorer, float32):
-    int8 = scorer.embed(TEXTS)
-    assert scorer.encoder.__class__.__name__ == "OnnxMiniLM"
-    assert int8.dtype == np.float32 and int8.shape == float32.shape
-    # 0.985 at worst over 1,200 demo requests; a broken export or pooling gives < 0.5
-    assert (float32 * int8).sum(axis=1).min() > 0.97
-    # int8 activations are scaled by the whole input: a text gets one vector, alone or not
-    assert np.array_equal(scorer.embed(TEXTS[3:4])[0], int8[3])
 
 
 def test_bad_settings_name_the_valid_ones():

@@ -1,4 +1,4 @@
-"""MiniLM on ONNX Runtime with int8 weights: the embedding scorer's default encoder.
+"""MiniLM on ONNX Runtime with int8 weights: the default encoder of the caches and the router.
 
 The same model as the sentence-transformers one (`minilm_path`: BERT, mean pooling over the
 attention mask, unit length), exported once to ONNX with torch's exporter, its weights quantized
@@ -25,21 +25,21 @@ from typing import Any
 
 import numpy as np
 
+from llmopt.embed.base import Embedder
+from llmopt.embed.weights import minilm_path
 from llmopt.settings import get_settings
 
 RECIPE = "minilm-meanpool-int8-perchannel-v1"
 """Names what the cached file holds; change it when the export or quantization changes."""
 
 
-class OnnxMiniLM:
+class OnnxMiniLM(Embedder):
     """Normalised MiniLM embeddings from an int8 ONNX model, on `threads` ONNX Runtime threads."""
 
     def __init__(self, max_tokens: int = 128, threads: int = 1,
                  cache_dir: Path | None = None) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
-
-        from llmopt.route.scorers.embedding import minilm_path
 
         folder = Path(minilm_path())
         self.model_file = exported_model(folder, cache_dir or get_settings().cache_dir)

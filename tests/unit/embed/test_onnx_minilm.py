@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from llmopt.route.scorers import minilm_onnx
-from llmopt.route.scorers.minilm_onnx import OnnxMiniLM
+from llmopt.embed import onnx_minilm
+from llmopt.embed.onnx_minilm import OnnxMiniLM
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def test_the_model_is_made_once_and_reused(encoder, cache_dir, monkeypatch):
     def no_second_export(*args):
         raise AssertionError("exported again")
 
-    monkeypatch.setattr(minilm_onnx, "_export", no_second_export)
+    monkeypatch.setattr(onnx_minilm, "_export", no_second_export)
     assert OnnxMiniLM(cache_dir=cache_dir).model_file == encoder.model_file
 
 
@@ -32,7 +32,7 @@ def test_a_failed_export_leaves_nothing_behind(tmp_path, monkeypatch):
         out.write_bytes(b"half a model")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(minilm_onnx, "_export", killed)
+    monkeypatch.setattr(onnx_minilm, "_export", killed)
     with pytest.raises(KeyboardInterrupt):
         OnnxMiniLM(cache_dir=tmp_path)
     assert list(tmp_path.rglob("*.onnx")) == []
