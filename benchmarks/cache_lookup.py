@@ -167,9 +167,9 @@ class TwoTrips(RedisCache):
 
     def _get(self, prompt: str, llm_string: str) -> str | None:
         key = self._key(prompt, llm_string)
-        raw = self.client.get(key)
+        raw = self.store.client.get(key)
         if raw is not None:
-            self.client.zadd(self._lru, {key: time.time()})
+            self.store.client.zadd(self.store.lru(self.namespace), {key: time.time()})
         return None if raw is None else raw.decode()
 
 

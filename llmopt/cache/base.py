@@ -95,13 +95,21 @@ def check_namespace(namespace: str) -> str:
 
 
 class ResponseCache(BaseCache):
-    """Base: namespace, sampling bypass and counters; backends implement `_get`, `_put`, `_clear`.
+    """Base: namespace, sampling bypass, TTL and size limit, counters; backends implement `_get`,
+    `_put` (True when the answer was stored) and `_clear`.
 
     `for_namespace(name)` returns a view of the same store for another tenant.
     """
 
-    def __init__(self, namespace: str = "default", *, cache_sampled: bool = False) -> None:
+    def __init__(self, namespace: str = "default", *, ttl_s: float | None = None,
+                 max_entries: int | None = None, cache_sampled: bool = False) -> None:
+        if ttl_s is not None and not ttl_s > 0:
+            raise ConfigError(f"ttl_s={ttl_s!r} is not valid; use a positive number or None")
+        if max_entries is not None and max_entries < 1:
+            raise ConfigError(f"max_entries={max_entries!r} is not valid; use >= 1 or None")
         self.namespace = check_namespace(namespace)
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
         self.cache_sampled = cache_sampled
         self.stats = CacheStats()
         self._stats_lock = threading.Lock()
@@ -130,8 +138,8 @@ class ResponseCache(BaseCache):
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         if self._bypass(llm_string):
             return
-        self._put(prompt, llm_string, dump_generations(return_val))
-        self._count("writes")
+        if self._put(prompt, llm_string, dump_generations(return_val)):
+            self._count("writes")
 
     def clear(self, **kwargs: Any) -> None:
         self._clear()
@@ -150,7 +158,8 @@ class ResponseCache(BaseCache):
     def _get(self, prompt: str, llm_string: str) -> str | None:
         raise NotImplementedError
 
-    def _put(self, prompt: str, llm_string: str, value: str) -> None:
+    def _put(self, prompt: str, llm_string: str, value: str) -> bool:
+        """Store `value`; False when it could not be (a backend away: counted as degraded)."""
         raise NotImplementedError
 
     def _clear(self) -> None:

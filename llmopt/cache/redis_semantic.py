@@ -28,11 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from llmopt.cache.base import dump_generations, load_generations
-from llmopt.cache.redis import RedisCache
-from llmopt.cache.semantic import Embedder, _Shelf, flat_index
-from llmopt.embed import minilm
-from llmopt.errors import ConfigError
+from llmopt.cache.base import exact_key
+from llmopt.cache.redis_store import RedisStore
+from llmopt.cache.semantic import Embedder, SemanticCache, _Shelf, flat_index
 
 # KEYS: entry, lru, log. ARGV: answer, vector, now, ttl ms (0: none), max entries (0: none).
 _PUT = """
@@ -98,7 +96,7 @@ def _stream_id(raw: bytes | str) -> tuple[int, int]:
     return int(ms), int(seq)
 
 
-class RedisSemanticCache(RedisCache):
+class RedisSemanticCache(SemanticCache):
     """Semantic response cache whose entries are shared through Redis (`url` like
     redis://127.0.0.1:6379/0); the nearest-neighbour search runs in a local FAISS mirror."""
 
@@ -107,28 +105,32 @@ class RedisSemanticCache(RedisCache):
                  max_entries: int | None = None, cache_sampled: bool = False,
                  prefix: str = "llmopt:semcache", client: Any = None,
                  _shared: dict | None = None) -> None:
-        if not 0.0 <= threshold <= 1.0:
-            raise ConfigError(f"threshold={threshold!r} is not valid; use a cosine in [0, 1]")
-        super().__init__(url, namespace, ttl_s=ttl_s, max_entries=max_entries,
-                         cache_sampled=cache_sampled, prefix=prefix, client=client)
-        self.threshold = threshold
-        self.embed = embedder or minilm()
+        super().__init__(namespace, threshold=threshold, embedder=embedder, ttl_s=ttl_s,
+                         max_entries=max_entries, cache_sampled=cache_sampled)
+        self.store = RedisStore(url, prefix, client)
         self._shared = _shared if _shared is not None else {"mirrors": {},
                                                             "lock": threading.RLock()}
-        self._put_script = self.client.register_script(_PUT)
-        self._look_script = self.client.register_script(_LOOK)
+        self._put_script = self.store.client.register_script(_PUT)
+        self._look_script = self.store.client.register_script(_LOOK)
 
     def for_namespace(self, namespace: str) -> RedisSemanticCache:
         """The same Redis (and this process's mirrors) seen as another tenant."""
-        return RedisSemanticCache(self.url, namespace, threshold=self.threshold,
+        return RedisSemanticCache(self.store.url, namespace, threshold=self.threshold,
                                   embedder=self.embed, ttl_s=self.ttl_s,
                                   max_entries=self.max_entries,
-                                  cache_sampled=self.cache_sampled, prefix=self.prefix,
-                                  client=self.client, _shared=self._shared)
+                                  cache_sampled=self.cache_sampled, prefix=self.store.prefix,
+                                  client=self.store.client, _shared=self._shared)
+
+    def __len__(self) -> int:
+        try:
+            return self.store.size(self.namespace)
+        except self.store.errors:
+            self._count("degraded")
+            return 0
 
     def _log(self, llm_string: str) -> str:
         digest = hashlib.sha256(llm_string.encode()).hexdigest()[:16]
-        return f"{self.prefix}:{self.namespace}:__log__:{digest}"
+        return self.store.key(self.namespace, f"__log__:{digest}")
 
     # -- mirror ---------------------------------------------------------------------------
     def _mirror(self, key: tuple[str, str]) -> _Mirror | None:
@@ -189,16 +191,16 @@ class RedisSemanticCache(RedisCache):
                  floor: float = -1.0) -> tuple[float, str | None]:
         """Search the mirror, then in one round trip: read what the log gained since (and search
         again with it), or confirm the best live candidate in Redis."""
-        q = self.embed([prompt]) if vector is None else vector.reshape(1, -1)
-        q = np.ascontiguousarray(q, dtype=np.float32)
+        q = self._query(prompt, vector)
         key, log, k = (self.namespace, llm_string), self._log(llm_string), 8
+        lru = self.store.lru(self.namespace)
         try:
             while True:
                 mirror = self._mirror(key)
                 found, more = self._candidates(mirror, q, floor, k)
                 last = mirror.last_id if mirror is not None else (0, 0)
                 pos, *rest = self._look_script(
-                    keys=[self._lru, log, *(c[2] for c in found)],
+                    keys=[lru, log, *(c[2] for c in found)],
                     args=[time.time(), f"{last[0]}-{last[1]}", 10_000])
                 if pos == -1:
                     self._absorb(key, last, rest[0])
@@ -211,66 +213,44 @@ class RedisSemanticCache(RedisCache):
                 if not more:
                     return -1.0, None
                 k *= 4
-        except self._errors:
+        except self.store.errors:
             self._count("degraded")
         return -1.0, None
 
-    # -- lookups and writes ---------------------------------------------------------------
-    def nearest(self, prompt: str, llm_string: str = "",
-                vector: np.ndarray | None = None) -> tuple[float, str | None]:
-        """(cosine similarity, answer text) of the nearest live entry, whatever the threshold;
-        (-1, None) when the tenant has none. `vector` skips embedding the prompt again."""
-        sim, raw = self._nearest(prompt, llm_string, vector)
-        return sim, (load_generations(raw)[0].text if raw is not None else None)
-
-    def _get(self, prompt: str, llm_string: str) -> str | None:
-        return self._nearest(prompt, llm_string, floor=self.threshold)[1]
-
-    def _put(self, prompt: str, llm_string: str, value: str) -> None:
-        self._write([prompt], llm_string, [value], self.embed([prompt]))
-
-    def put_many(self, prompts: Sequence[str], llm_string: str, texts: Sequence[str],
-                 vectors: np.ndarray | None = None) -> None:
-        """Store many answers at once (one embedding batch, pipelined); `vectors` skips
-        embedding."""
-        from langchain_core.outputs import Generation
-
-        if len(prompts) != len(texts):
-            raise ConfigError(f"put_many got {len(prompts)} prompts and {len(texts)} texts; "
-                              "give one text per prompt")
-        if self._bypass(llm_string):
-            return
-        v = self.embed(list(prompts)) if vectors is None else vectors
-        self._write(prompts, llm_string, [dump_generations([Generation(text=t)]) for t in texts],
-                    v)
-        self._count("writes", len(texts))
-
+    # -- writes ---------------------------------------------------------------------------
     def _write(self, prompts: Sequence[str], llm_string: str, values: Sequence[str],
-               vectors: np.ndarray) -> None:
+               vectors: np.ndarray) -> int:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         ttl_ms = int(self.ttl_s * 1000) if self.ttl_s is not None else 0
-        log, evicted = self._log(llm_string), 0
+        log, lru = self._log(llm_string), self.store.lru(self.namespace)
+        written = evicted = 0
         try:
             for lo in range(0, len(prompts), 1000):
-                pipe = self.client.pipeline(transaction=False)
-                for i in range(lo, min(lo + 1000, len(prompts))):
-                    self._put_script(keys=[self._key(prompts[i], llm_string), self._lru, log],
+                pipe = self.store.client.pipeline(transaction=False)
+                batch = range(lo, min(lo + 1000, len(prompts)))
+                for i in batch:
+                    self._put_script(keys=[self._key(prompts[i], llm_string), lru, log],
                                      args=[values[i], vectors[i].tobytes(), time.time(),
                                            ttl_ms, self.max_entries or 0], client=pipe)
                 evicted += sum(pipe.execute())
-        except self._errors:
+                written += len(batch)
+        except self.store.errors:
             self._count("degraded")
         if evicted:
             self._count("evictions", evicted)
+        return written
+
+    def _key(self, prompt: str, llm_string: str) -> str:
+        return self.store.key(self.namespace, exact_key(self.namespace, prompt, llm_string))
 
     def _clear(self) -> None:
         try:
-            for key in self.client.scan_iter(match=f"{self.prefix}:{self.namespace}:*"):
+            for key in self.store.keys(self.namespace):
                 if b":__log__:" in key:
-                    self.client.xtrim(key, maxlen=0)   # keeps the log's last id for readers
+                    self.store.client.xtrim(key, maxlen=0)  # keeps the log's last id for readers
                 else:
-                    self.client.delete(key)
-        except self._errors:
+                    self.store.client.delete(key)
+        except self.store.errors:
             self._count("degraded")
         with self._shared["lock"]:
             for key in [k for k in self._shared["mirrors"] if k[0] == self.namespace]:

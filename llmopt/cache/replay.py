@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from llmopt.cache.base import ResponseCache
-from llmopt.cache.semantic import FaissSemanticCache
+from llmopt.cache.faiss_semantic import FaissSemanticCache
 from llmopt.cache.traffic import KINDS
 from llmopt.completions import Completion
 from llmopt.demo.grader import grade

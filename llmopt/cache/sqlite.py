@@ -14,7 +14,6 @@ import warnings
 from pathlib import Path
 
 from llmopt.cache.base import ResponseCache, exact_key
-from llmopt.errors import ConfigError
 from llmopt.settings import get_settings
 
 FILE_NAME = "response_cache.sqlite"
@@ -39,14 +38,9 @@ class SqliteCache(ResponseCache):
     def __init__(self, path: str | Path | None = None, namespace: str = "default", *,
                  ttl_s: float | None = None, max_entries: int | None = None,
                  cache_sampled: bool = False, _shared: _Store | None = None) -> None:
-        super().__init__(namespace, cache_sampled=cache_sampled)
-        if ttl_s is not None and ttl_s <= 0:
-            raise ConfigError(f"ttl_s={ttl_s!r} is not valid; use a positive number or None")
-        if max_entries is not None and max_entries < 1:
-            raise ConfigError(f"max_entries={max_entries!r} is not valid; use >= 1 or None")
+        super().__init__(namespace, ttl_s=ttl_s, max_entries=max_entries,
+                         cache_sampled=cache_sampled)
         self.path = default_path() if path is None else Path(path)
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
         self._store = _shared or _Store(self.path)
 
     def for_namespace(self, namespace: str) -> SqliteCache:
@@ -69,11 +63,12 @@ class SqliteCache(ResponseCache):
             return None
         return value
 
-    def _put(self, prompt: str, llm_string: str, value: str) -> None:
+    def _put(self, prompt: str, llm_string: str, value: str) -> bool:
         key = exact_key(self.namespace, prompt, llm_string)
         evicted = self._store.put(key, self.namespace, value, time.time(), self.max_entries)
         if evicted:
             self._count("evictions", evicted)
+        return True
 
     def _clear(self) -> None:
         self._store.clear(self.namespace)

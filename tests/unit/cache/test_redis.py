@@ -46,6 +46,18 @@ def test_clear_touches_one_tenant_only(redis_url: str) -> None:
     assert a.get("p", LLM) is None and b.get("p", LLM) == "B"
 
 
+@pytest.mark.parametrize("name", ["*", "a*", "ali?e", "[ab]", "back\\slash"])
+def test_a_tenant_named_like_a_pattern_clears_only_its_own(redis_url: str, name: str) -> None:
+    base = RedisCache(redis_url, "alice")
+    odd = base.for_namespace(name)
+    others = [base, base.for_namespace("abe"), base.for_namespace("b")]
+    for c in [*others, odd]:
+        c.put("p", LLM, c.namespace)
+    odd.clear()
+    assert odd.get("p", LLM) is None
+    assert [c.get("p", LLM) for c in others] == ["alice", "abe", "b"]
+
+
 def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
     base = RedisCache(redis_url)
     tenants = [base.for_namespace(f"t{i}") for i in range(8)]
@@ -78,6 +90,7 @@ def test_redis_gone_mid_run_degrades_to_no_cache(tmp_path) -> None:
     c.put("q", LLM, "b")                         # dropped, not an error
     c.clear()
     assert c.stats.degraded == 3 and c.stats.hits == 1
+    assert c.stats.writes == 1  # the dropped write is not counted as one
 
 
 @pytest.mark.parametrize("bad", [{"ttl_s": -1}, {"max_entries": 0}])

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from llmopt.cache import replay, traffic
-from llmopt.cache.semantic import FaissSemanticCache
+from llmopt.cache.faiss_semantic import FaissSemanticCache
 from llmopt.cache.sqlite import SqliteCache
 from llmopt.completions import Completion
 from llmopt.errors import ConfigError

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmopt.cache import semantic as sem
-from llmopt.cache.semantic import FaissSemanticCache
+from llmopt.cache import faiss_semantic as sem
+from llmopt.cache.faiss_semantic import FaissSemanticCache
+from llmopt.cache.semantic import flat_index
 from llmopt.errors import ConfigError
 from tests.unit.cache.conftest import all_at_once
 from tests.unit.cache.fakes import trigram_embed
@@ -56,6 +57,13 @@ def test_size_limit_evicts_least_recently_used(monkeypatch) -> None:
     assert c.get("bravo refund", LLM) is None
 
 
+def test_put_many_keeps_the_size_limit() -> None:
+    c = cache(max_entries=3, threshold=0.99)
+    c.put_many([f"request {i}" for i in range(5)], LLM, [f"answer {i}" for i in range(5)])
+    assert len(c) == 3 and c.stats.evictions == 2 and c.stats.writes == 5
+    assert c.get("request 0", LLM) is None and c.get("request 4", LLM) == "answer 4"
+
+
 @pytest.mark.parametrize("bad", [{"threshold": 1.5}, {"ttl_s": 0}, {"max_entries": 0}])
 def test_bad_settings_are_named(bad) -> None:
     with pytest.raises(ConfigError, match=next(iter(bad))):
@@ -93,7 +101,7 @@ def test_flat_index_finds_the_exact_nearest_with_cosines_within_5e_4() -> None:
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     q = v[:50] + 0.3 * rng.standard_normal((50, 384)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    index = sem.flat_index(384)
+    index = flat_index(384)
     index.add(v)
     sims, ids = index.search(q, 1)
     exact = q @ v.T
