@@ -6,21 +6,21 @@ Which error classes are retried, fall back or cool a model down: see `llmopt.rou
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
-from tenacity import retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from llmopt.errors import ConfigError
-from llmopt.route.errors import COOLED, RETRIED, ErrorClass, classify
+from llmopt.route.errors import COOLED, ErrorClass
 
 DEFAULT_TASK = "default"
 
 
 class FallbackPolicy(BaseModel):
-    """Retries with exponential backoff (tenacity), cooldown, and ranked models per task type."""
+    """Retries with exponential backoff, cooldown, and ranked models per task type."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,13 +35,14 @@ class FallbackPolicy(BaseModel):
     """Task type -> tier names, best first; a task type not listed uses every tier, strongest
     first after the routed one."""
 
-    def retrying_kwargs(self) -> dict:
-        """Keyword arguments for tenacity's Retrying/AsyncRetrying under this policy."""
-        return {"stop": stop_after_attempt(self.retries + 1),
-                "wait": wait_exponential_jitter(multiplier=self.backoff_s, max=self.max_backoff_s,
-                                                 jitter=self.backoff_s),
-                "retry": retry_if_exception(lambda e: classify(e) in RETRIED),
-                "reraise": True}
+    def wait_s(self, retry: int) -> float:
+        """Seconds to wait before try `retry` on the same model (0: the first try): exponential
+        from `backoff_s`, up to `backoff_s` of jitter, at most `max_backoff_s` (the curve of
+        tenacity's wait_exponential_jitter)."""
+        if retry == 0:
+            return 0.0
+        step = self.backoff_s * 2 ** (retry - 1) + random.uniform(0, self.backoff_s)
+        return min(step, self.max_backoff_s)
 
     def order(self, routed: str, tiers: Sequence[str], task: str = DEFAULT_TASK) -> list[str]:
         """Names to try, routed tier first, then the task's ranked list (or the others,

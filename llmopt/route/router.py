@@ -14,10 +14,11 @@ back only before the first one (a break after it raises StreamBroken).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -31,12 +32,12 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
-from tenacity import AsyncRetrying, Retrying
 
 from llmopt.errors import ConfigError
 from llmopt.route.budget import Budget, Reservation, prompt_token_bound, worst_case_usd
 from llmopt.route.errors import (
     FALLS_BACK,
+    RETRIED,
     AllTiersFailed,
     ContentFiltered,
     ErrorClass,
@@ -169,40 +170,51 @@ class RouterChatModel(BaseChatModel):
             return None
         return self.cascade.escalation_reason(message)
 
+    # --- the attempt loop: one core, two drivers ------------------------------------------
+
+    def _tries(self, order: list[Tier]) -> Generator[tuple[Tier, float], Exception, None]:
+        """The fallback order with its retries, as decisions only: yields (tier, seconds to
+        wait first) for each attempt and is sent the attempt's error. Retried, fallen back,
+        cooled down or re-raised as llmopt.route.errors says; AllTiersFailed at the end of the
+        order. A driver that gets an answer simply stops asking."""
+        errors = []
+        for tier in order:
+            for retry in range(self.policy.retries + 1):
+                error = yield tier, self.policy.wait_s(retry)
+                kind = classify(error)
+                if kind in RETRIED and retry < self.policy.retries:
+                    continue
+                if kind not in FALLS_BACK:
+                    raise error
+                self.cooldown.note(tier.name, kind)
+                errors.append(f"{tier.name}: {kind.value}")
+                break
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
     def _fallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                   run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
         order, about = self._order(index, run_manager)
-        errors = []
-        for tier in order:
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            time.sleep(wait)
             try:
-                for attempt in Retrying(**self.policy.retrying_kwargs()):
-                    with attempt:
-                        return self._once(tier, about, messages, stop, run_manager, kwargs), tier
-            except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
-                errors.append(self._failed(tier, exc))
-        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+                return self._once(tier, about, messages, stop, run_manager, kwargs), tier
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = exc
 
     async def _afallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                          run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
         order, about = self._order(index, run_manager)
-        errors = []
-        for tier in order:
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            await asyncio.sleep(wait)
             try:
-                async for attempt in AsyncRetrying(**self.policy.retrying_kwargs()):
-                    with attempt:
-                        message = await self._aonce(tier, about, messages, stop, run_manager,
-                                                    kwargs)
-                        return message, tier
-            except Exception as exc:  # noqa: BLE001 - sorted by classify, others re-raised
-                errors.append(self._failed(tier, exc))
-        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
-
-    def _failed(self, tier: Tier, exc: Exception) -> str:
-        error = classify(exc)
-        if error not in FALLS_BACK:
-            raise exc
-        self.cooldown.note(tier.name, error)
-        return f"{tier.name}: {error.value}"
+                message = await self._aonce(tier, about, messages, stop, run_manager, kwargs)
+                return message, tier
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = exc
 
     def _once(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
               stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
@@ -262,8 +274,10 @@ class RouterChatModel(BaseChatModel):
             yield _as_chunk(result.generations[0].message, run_manager)
             return
         order, about = self._order(index, run_manager)
-        errors = []
-        for tier in order:
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            time.sleep(wait)
             call = _Call(self, tier, about, messages, kwargs).reserve()
             chunks: list[AIMessageChunk] = []
             try:
@@ -273,19 +287,14 @@ class RouterChatModel(BaseChatModel):
                     chunks.append(_checked_chunk(chunk))
                     if self.stream_mode == "live":
                         yield _as_chunk(chunk, run_manager, tier)
-            except Exception as exc:  # noqa: BLE001 - sorted by classify below
-                failure = StreamBroken(f"{tier.name}: {exc}") if chunks else exc
-                call.fail(failure, streamed=len(chunks))
-                if chunks and self.stream_mode == "live":
-                    raise failure from exc
-                errors.append(self._failed(tier, failure))
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = self._broken(call, tier, exc, chunks)
                 continue
             call.done(_joined(chunks))
             if self.stream_mode == "whole":
                 for chunk in chunks:
                     yield _as_chunk(chunk, run_manager, tier)
             return
-        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                        run_manager: AsyncCallbackManagerForLLMRun | None = None,
@@ -296,8 +305,10 @@ class RouterChatModel(BaseChatModel):
             yield await _aas_chunk(result.generations[0].message, run_manager)
             return
         order, about = self._order(index, run_manager)
-        errors = []
-        for tier in order:
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            await asyncio.sleep(wait)
             call = await _Call(self, tier, about, messages, kwargs).areserve()
             chunks: list[AIMessageChunk] = []
             try:
@@ -307,19 +318,24 @@ class RouterChatModel(BaseChatModel):
                     chunks.append(_checked_chunk(chunk))
                     if self.stream_mode == "live":
                         yield await _aas_chunk(chunk, run_manager, tier)
-            except Exception as exc:  # noqa: BLE001 - sorted by classify below
-                failure = StreamBroken(f"{tier.name}: {exc}") if chunks else exc
-                call.fail(failure, streamed=len(chunks))
-                if chunks and self.stream_mode == "live":
-                    raise failure from exc
-                errors.append(self._failed(tier, failure))
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = self._broken(call, tier, exc, chunks)
                 continue
             call.done(_joined(chunks))
             if self.stream_mode == "whole":
                 for chunk in chunks:
                     yield await _aas_chunk(chunk, run_manager, tier)
             return
-        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+
+    def _broken(self, call: _Call, tier: Tier, exc: Exception,
+                chunks: list[AIMessageChunk]) -> Exception:
+        """A failed stream attempt, recorded: the error for the core (a break after the first
+        tokens is StreamBroken); raised at once when live chunks already reached the caller."""
+        failure = StreamBroken(f"{tier.name}: {exc}") if chunks else exc
+        call.fail(failure, streamed=len(chunks))
+        if chunks and self.stream_mode == "live":
+            raise failure from exc
+        return failure
 
 
 class _Call:

@@ -84,10 +84,21 @@ def test_live_stream_broken_after_first_tokens_raises(make_router):
 
 def test_an_error_sent_inside_a_stream_falls_back(make_router):
     """vLLM answers 200, then sends {"error": {"code": 500}} when its engine dies."""
-    small = Scripted(name="small", script=[stream_error(500, "EngineCore encountered an issue")])
-    router = make_router(small=small)
+    dead = [stream_error(500, "EngineCore encountered an issue")] * 3
+    router = make_router(small=Scripted(name="small", script=dead))
     assert "".join(c.text for c in router.stream("hi")) == "large answer"
-    assert [a.error_class for a in router.attempts] == ["server_error", None]
+    assert [a.error_class for a in router.attempts] == ["server_error"] * 3 + [None]
+
+
+def test_a_stream_is_retried_as_a_call_is(make_router):
+    """A 5xx before the first chunk: the same policy as invoke (retried, then answered)."""
+    for stream in (False, True):
+        small = Scripted(name="small", text="small answer", script=[api_error(503)])
+        router = make_router(small=small)
+        got = ("".join(c.text for c in router.stream("hi")) if stream
+               else router.invoke("hi").content)
+        assert got == "small answer" and [a.error_class for a in router.attempts] == [
+            "server_error", None]
 
 
 def test_rate_limit_is_retried_on_the_same_model(make_router):
