@@ -29,22 +29,22 @@ from langchain_core.callbacks import (
 )
 from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from llmopt.errors import ConfigError
-from llmopt.route.budget import Budget, Reservation, prompt_token_bound, worst_case_usd
+from llmopt.route.budget import Budget
+from llmopt.route.call import Call
 from llmopt.route.errors import (
     FALLS_BACK,
     RETRIED,
     AllTiersFailed,
-    ContentFiltered,
-    ErrorClass,
     StreamBroken,
     classify,
 )
 from llmopt.route.fallback import DEFAULT_TASK, Attempt, Cooldown, FallbackPolicy
+from llmopt.route.messages import aas_chunk, as_chunk, checked, checked_chunk, joined, result
 from llmopt.route.scorers.base import Scorer
 from llmopt.route.scorers.cascade import Cascade
 from llmopt.route.tier import Tier
@@ -152,7 +152,7 @@ class RouterChatModel(BaseChatModel):
             message, tier = self._fallback(index, messages, stop, run_manager, kwargs)
             why = self._escalation(message, index)
             if why is None:
-                return _result(message, tier)
+                return result(message, tier)
             index += 1
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -162,7 +162,7 @@ class RouterChatModel(BaseChatModel):
         while True:
             message, tier = await self._afallback(index, messages, stop, run_manager, kwargs)
             if self._escalation(message, index) is None:
-                return _result(message, tier)
+                return result(message, tier)
             index += 1
 
     def _escalation(self, message: AIMessage, index: int) -> str | None:
@@ -218,26 +218,30 @@ class RouterChatModel(BaseChatModel):
 
     def _once(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
               stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
-        call = _Call(self, tier, about, messages, kwargs).reserve()
+        call = self._call(tier, about, messages, kwargs).reserve()
         try:
             message = tier.model.invoke(messages, stop=stop, config=_child(run_manager, tier),
                                         **tier.call_kwargs(kwargs))
-            return call.done(_checked(message))
+            return call.done(checked(message))
         except BaseException as exc:
             call.fail(exc)
             raise
 
     async def _aonce(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
                      stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
-        call = await _Call(self, tier, about, messages, kwargs).areserve()
+        call = await self._call(tier, about, messages, kwargs).areserve()
         try:
             message = await tier.model.ainvoke(messages, stop=stop,
                                                config=_child(run_manager, tier),
                                                **tier.call_kwargs(kwargs))
-            return call.done(_checked(message))
+            return call.done(checked(message))
         except BaseException as exc:
             call.fail(exc)
             raise
+
+    def _call(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
+              kwargs: dict) -> Call:
+        return Call(tier, about, messages, kwargs, self.budget, self._record)
 
     def _record(self, attempt: Attempt) -> None:
         with self._lock:
@@ -271,29 +275,29 @@ class RouterChatModel(BaseChatModel):
         index = self.route(messages)
         if self.cascade is not None:  # a cascade must see the whole cheap answer first
             result = self._generate(messages, stop, run_manager, **kwargs)
-            yield _as_chunk(result.generations[0].message, run_manager)
+            yield as_chunk(result.generations[0].message, run_manager)
             return
         order, about = self._order(index, run_manager)
         tries, error = self._tries(order), None
         while True:
             tier, wait = tries.send(error)
             time.sleep(wait)
-            call = _Call(self, tier, about, messages, kwargs).reserve()
+            call = self._call(tier, about, messages, kwargs).reserve()
             chunks: list[AIMessageChunk] = []
             try:
                 for chunk in tier.model.stream(messages, stop=stop,
                                                config=_child(run_manager, tier),
                                                **tier.call_kwargs(kwargs)):
-                    chunks.append(_checked_chunk(chunk))
+                    chunks.append(checked_chunk(chunk))
                     if self.stream_mode == "live":
-                        yield _as_chunk(chunk, run_manager, tier)
+                        yield as_chunk(chunk, run_manager, tier)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            call.done(_joined(chunks))
+            call.done(joined(chunks))
             if self.stream_mode == "whole":
                 for chunk in chunks:
-                    yield _as_chunk(chunk, run_manager, tier)
+                    yield as_chunk(chunk, run_manager, tier)
             return
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -302,32 +306,32 @@ class RouterChatModel(BaseChatModel):
         index = self.route(messages)
         if self.cascade is not None:
             result = await self._agenerate(messages, stop, run_manager, **kwargs)
-            yield await _aas_chunk(result.generations[0].message, run_manager)
+            yield await aas_chunk(result.generations[0].message, run_manager)
             return
         order, about = self._order(index, run_manager)
         tries, error = self._tries(order), None
         while True:
             tier, wait = tries.send(error)
             await asyncio.sleep(wait)
-            call = await _Call(self, tier, about, messages, kwargs).areserve()
+            call = await self._call(tier, about, messages, kwargs).areserve()
             chunks: list[AIMessageChunk] = []
             try:
                 async for chunk in tier.model.astream(messages, stop=stop,
                                                       config=_child(run_manager, tier),
                                                       **tier.call_kwargs(kwargs)):
-                    chunks.append(_checked_chunk(chunk))
+                    chunks.append(checked_chunk(chunk))
                     if self.stream_mode == "live":
-                        yield await _aas_chunk(chunk, run_manager, tier)
+                        yield await aas_chunk(chunk, run_manager, tier)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            call.done(_joined(chunks))
+            call.done(joined(chunks))
             if self.stream_mode == "whole":
                 for chunk in chunks:
-                    yield await _aas_chunk(chunk, run_manager, tier)
+                    yield await aas_chunk(chunk, run_manager, tier)
             return
 
-    def _broken(self, call: _Call, tier: Tier, exc: Exception,
+    def _broken(self, call: Call, tier: Tier, exc: Exception,
                 chunks: list[AIMessageChunk]) -> Exception:
         """A failed stream attempt, recorded: the error for the core (a break after the first
         tokens is StreamBroken); raised at once when live chunks already reached the caller."""
@@ -336,65 +340,6 @@ class RouterChatModel(BaseChatModel):
         if chunks and self.stream_mode == "live":
             raise failure from exc
         return failure
-
-
-class _Call:
-    """One attempt in flight: its budget reservation, clock and record. `reserve` (or
-    `areserve`) before the call starts; the worst case is the prompt's tokens (exact with the
-    tier's tokenizer) and the call's own max_tokens."""
-
-    def __init__(self, router: RouterChatModel, tier: Tier, about: dict[str, str],
-                 messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> None:
-        self.router, self.tier, self.about, self.messages = router, tier, about, messages
-        self.reservation: Reservation | None = None
-        self.prompt_tokens: int | None = None
-        self.worst_usd: float | None = None
-        if router.budget is not None:
-            self.prompt_tokens = tier.prompt_tokens(messages)
-            self.worst_usd = worst_case_usd(tier.price(), self.prompt_tokens,
-                                            tier.output_cap(kwargs))
-        self.start = time.perf_counter()
-
-    def reserve(self) -> _Call:
-        if self.router.budget is not None and self.worst_usd is not None:
-            self.reservation = self.router.budget.reserve(self.worst_usd)
-        self.start = time.perf_counter()
-        return self
-
-    async def areserve(self) -> _Call:
-        """`reserve` without blocking the event loop while the budget waits."""
-        if self.router.budget is not None and self.worst_usd is not None:
-            self.reservation = await self.router.budget.areserve(self.worst_usd)
-        self.start = time.perf_counter()
-        return self
-
-    def done(self, message: AIMessage) -> AIMessage:
-        usage = message.usage_metadata or {}
-        prompt, output = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
-        self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=True,
-                          latency_s=self._elapsed(), prompt_tokens=prompt, output_tokens=output,
-                          cost_usd=self.tier.cost(prompt, output), cost_estimated=not usage,
-                          reserved_usd=self.worst_usd, **self.about))
-        return message
-
-    def fail(self, exc: BaseException, streamed: int = 0) -> None:
-        error = classify(exc) if isinstance(exc, Exception) else ErrorClass.other
-        prompt = 0
-        if streamed:  # the prompt was read: counted where the budget counted it, else bounded
-            prompt = self.prompt_tokens or prompt_token_bound([m.text for m in self.messages])
-        self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
-                          error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
-                          prompt_tokens=prompt, output_tokens=streamed,
-                          cost_usd=self.tier.cost(prompt, streamed), cost_estimated=True,
-                          reserved_usd=self.worst_usd, **self.about))
-
-    def _elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-    def _end(self, attempt: Attempt) -> None:
-        self.router._record(attempt)
-        if self.reservation is not None and self.router.budget is not None:
-            self.router.budget.settle(self.reservation, attempt.cost_usd)
 
 
 def _caller_metadata(run_manager: Any) -> dict[str, Any]:
@@ -421,70 +366,6 @@ def _child(run_manager: Any, tier: Tier) -> dict[str, Any]:
 def _own(metadata: dict[str, Any]) -> dict[str, Any]:
     """The caller's metadata without the router's LangSmith fields (the tier sets its own)."""
     return {k: v for k, v in metadata.items() if not k.startswith("ls_")}
-
-
-def _checked(message: BaseMessage) -> AIMessage:
-    if not isinstance(message, AIMessage):
-        raise ConfigError(f"a tier answered with {type(message).__name__}, not an AIMessage")
-    if message.response_metadata.get("finish_reason") == "content_filter":
-        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
-    return message
-
-
-def _checked_chunk(chunk: BaseMessage) -> AIMessageChunk:
-    if not isinstance(chunk, AIMessageChunk):
-        raise ConfigError(f"a tier streamed {type(chunk).__name__}, not an AIMessageChunk")
-    if chunk.response_metadata.get("finish_reason") == "content_filter":
-        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
-    return chunk
-
-
-def _joined(chunks: list[AIMessageChunk]) -> AIMessage:
-    if not chunks:
-        return AIMessage(content="")
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return AIMessage(content=total.content, usage_metadata=total.usage_metadata,
-                     response_metadata=total.response_metadata)
-
-
-def _tagged(metadata: dict, tier: Tier | None) -> dict:
-    return metadata if tier is None else {**metadata, "routed_to": tier.name,
-                                          "model_name": tier.priced_as}
-
-
-def _result(message: AIMessage, tier: Tier) -> ChatResult:
-    out = message.model_copy(update={"response_metadata": _tagged(message.response_metadata,
-                                                                  tier), "id": None})
-    return ChatResult(generations=[ChatGeneration(message=out)],
-                      llm_output={"routed_to": tier.name, "model_name": tier.priced_as})
-
-
-def _chunk(message: BaseMessage, tier: Tier | None) -> ChatGenerationChunk:
-    fields = {"content": message.content, "response_metadata": _tagged(
-        message.response_metadata, tier), "usage_metadata": getattr(message, "usage_metadata",
-                                                                     None)}
-    for name in ("tool_call_chunks", "chunk_position"):
-        if getattr(message, name, None):
-            fields[name] = getattr(message, name)
-    return ChatGenerationChunk(message=AIMessageChunk(**fields))
-
-
-def _as_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
-              ) -> ChatGenerationChunk:
-    chunk = _chunk(message, tier)
-    if run_manager is not None:
-        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-    return chunk
-
-
-async def _aas_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
-                     ) -> ChatGenerationChunk:
-    chunk = _chunk(message, tier)
-    if run_manager is not None:
-        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-    return chunk
 
 
 def _all_failed(order: list[Tier], errors: list[str]) -> str:

@@ -1,0 +1,77 @@
+"""The messages a router passes on: checked as they come from a tier, tagged with the tier that
+answered, joined from a stream, and handed to LangChain as results and chunks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from llmopt.errors import ConfigError
+from llmopt.route.errors import ContentFiltered
+from llmopt.route.tier import Tier
+
+
+def checked(message: BaseMessage) -> AIMessage:
+    if not isinstance(message, AIMessage):
+        raise ConfigError(f"a tier answered with {type(message).__name__}, not an AIMessage")
+    if message.response_metadata.get("finish_reason") == "content_filter":
+        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
+    return message
+
+
+def checked_chunk(chunk: BaseMessage) -> AIMessageChunk:
+    if not isinstance(chunk, AIMessageChunk):
+        raise ConfigError(f"a tier streamed {type(chunk).__name__}, not an AIMessageChunk")
+    if chunk.response_metadata.get("finish_reason") == "content_filter":
+        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
+    return chunk
+
+
+def joined(chunks: list[AIMessageChunk]) -> AIMessage:
+    if not chunks:
+        return AIMessage(content="")
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    return AIMessage(content=total.content, usage_metadata=total.usage_metadata,
+                     response_metadata=total.response_metadata)
+
+
+def tagged(metadata: dict, tier: Tier | None) -> dict:
+    return metadata if tier is None else {**metadata, "routed_to": tier.name,
+                                          "model_name": tier.priced_as}
+
+
+def result(message: AIMessage, tier: Tier) -> ChatResult:
+    out = message.model_copy(update={"response_metadata": tagged(message.response_metadata,
+                                                                  tier), "id": None})
+    return ChatResult(generations=[ChatGeneration(message=out)],
+                      llm_output={"routed_to": tier.name, "model_name": tier.priced_as})
+
+
+def chunk_of(message: BaseMessage, tier: Tier | None) -> ChatGenerationChunk:
+    fields = {"content": message.content, "response_metadata": tagged(
+        message.response_metadata, tier), "usage_metadata": getattr(message, "usage_metadata",
+                                                                     None)}
+    for name in ("tool_call_chunks", "chunk_position"):
+        if getattr(message, name, None):
+            fields[name] = getattr(message, name)
+    return ChatGenerationChunk(message=AIMessageChunk(**fields))
+
+
+def as_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
+              ) -> ChatGenerationChunk:
+    chunk = chunk_of(message, tier)
+    if run_manager is not None:
+        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunk
+
+
+async def aas_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
+                     ) -> ChatGenerationChunk:
+    chunk = chunk_of(message, tier)
+    if run_manager is not None:
+        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+    return chunk
