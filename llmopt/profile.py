@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from llmopt import offline, workload
+from llmopt.config import explain, read_yaml
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError
 from llmopt.serve import ServeConfig, VllmServer
@@ -70,13 +70,11 @@ class Profile(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> Profile:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"profile file {path} does not exist")
+        data = read_yaml(Path(path), "profile")
         try:
-            return cls.model_validate(yaml.safe_load(path.read_text()))
+            return cls.model_validate(data)
         except ValidationError as error:
-            raise ConfigError(f"{path}: {error}") from None
+            raise ConfigError(f"{path}: {explain(error)}") from None
 
     @classmethod
     def from_parameters(cls, namespace: dict) -> Profile:

@@ -13,18 +13,17 @@ default for the profile (`default_model`).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    TypeAdapter,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from llmopt.config import Tagged
 from llmopt.demo.assets import ASSETS_DIR
 from llmopt.errors import ConfigError
 
@@ -117,24 +116,15 @@ class LLMLingua2Config(_Base):
     kind: Literal["llmlingua2"] = "llmlingua2"
 
 
-CompressConfig = Annotated[LLMLinguaConfig | LongLLMLinguaConfig | LLMLingua2Config,
-                           Field(discriminator="kind")]
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(CompressConfig)
+CompressConfig = LLMLinguaConfig | LongLLMLinguaConfig | LLMLingua2Config
+_FAMILY: Tagged[Any] = Tagged("compression method", "kind", {
+    "llmlingua": LLMLinguaConfig, "longllmlingua": LongLLMLinguaConfig,
+    "llmlingua2": LLMLingua2Config})
 
 
-def config_from(data: dict[str, Any] | BaseModel) -> LLMLinguaConfig | LongLLMLinguaConfig \
-        | LLMLingua2Config:
+def config_from(data: dict[str, Any] | BaseModel) -> CompressConfig:
     """A validated config; ConfigError naming an unknown kind (with the valid ones) or field."""
-    if isinstance(data, (LLMLinguaConfig, LongLLMLinguaConfig, LLMLingua2Config)):
-        return data
-    data = dict(data)
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise ConfigError(f"unknown compression method kind={kind!r}; valid: {', '.join(KINDS)}")
-    try:
-        return _ADAPTER.validate_python(data)
-    except ValidationError as error:
-        raise ConfigError(f"compression config {data}: {error}") from None
+    return _FAMILY.validate(data)
 
 
 def default_model(kind: str, profile: str, draft_model: str) -> str:

@@ -8,6 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from llmopt.config import read_yaml
 from llmopt.errors import ConfigError
 from llmopt.serve.model_ref import check_model_dir, expand
 from llmopt.serve.speculative import SpeculativeConfig, check_draft_tokenizer, speculative_arg
@@ -118,24 +119,8 @@ class ServeConfig(BaseModel):
     @classmethod
     def from_yaml(cls, source: str | Path) -> ServeConfig:
         """Read a config from a YAML file path or from YAML text."""
-        data = yaml.safe_load(_read_source(source))
-        if not isinstance(data, dict):
-            raise ConfigError(f"a serve config must be a YAML mapping, got {type(data).__name__}")
-        return cls.model_validate(data)
+        return cls.model_validate(read_yaml(source, "serve config"))
 
 
 def _opt(flag: str, value: object) -> list[str]:
     return [] if value is None else [flag, str(value)]
-
-
-def _read_source(source: str | Path) -> str:
-    if isinstance(source, str) and not _looks_like_yaml_path(source):
-        return source
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise ConfigError(f"serve config file {str(source)!r} does not exist")
-    return path.read_text(encoding="utf-8")
-
-
-def _looks_like_yaml_path(text: str) -> bool:
-    return "\n" not in text and ": " not in text and text.endswith((".yaml", ".yml"))

@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field
 
-from llmopt.errors import ConfigError
+from llmopt.config import Tagged, read_yaml
 from llmopt.quantize.recipes.awq import AwqW4A16
 from llmopt.quantize.recipes.base import W4_GROUP_SIZES, QuantRecipe
 from llmopt.quantize.recipes.bnb import BnbInt8, BnbNf4
@@ -34,46 +33,17 @@ Recipe = Annotated[
 ]
 """A recipe as configuration data: the `scheme` field picks the class."""
 
-_ADAPTER: TypeAdapter[QuantRecipe] = TypeAdapter(Recipe)
+_FAMILY: Tagged[QuantRecipe] = Tagged("quantization", "scheme", RECIPES)
 
 
 def recipe_from(data: dict[str, Any] | str | QuantRecipe) -> QuantRecipe:
     """A recipe from config data or a bare scheme name; ConfigError naming a bad scheme or value."""
-    if isinstance(data, QuantRecipe):
-        return data
-    if isinstance(data, str):
-        data = {"scheme": data}
-    if not isinstance(data, dict):
-        raise ConfigError(f"a recipe must be a mapping with a `scheme`, got {type(data).__name__}")
-    scheme = data.get("scheme")
-    if scheme not in RECIPES:
-        raise ConfigError(f"unknown quantization scheme {scheme!r}; valid: {', '.join(RECIPES)}")
-    try:
-        return _ADAPTER.validate_python(data)
-    except ValidationError as error:
-        raise ConfigError(f"bad {scheme} recipe: {_explain(error)}") from None
+    return _FAMILY.validate({"scheme": data} if isinstance(data, str) else data)
 
 
 def recipe_from_yaml(source: str | Path) -> QuantRecipe:
     """A recipe from a YAML file path or YAML text."""
-    if isinstance(source, Path) or (isinstance(source, str) and _is_yaml_path(source)):
-        path = Path(source).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"recipe file {str(source)!r} does not exist")
-        source = path.read_text(encoding="utf-8")
-    return recipe_from(yaml.safe_load(source))
-
-
-def _is_yaml_path(text: str) -> bool:
-    return "\n" not in text and ": " not in text and text.endswith((".yaml", ".yml"))
-
-
-def _explain(error: ValidationError) -> str:
-    parts = []
-    for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"][1:]) or "recipe"
-        parts.append(f"{where}: {e['msg']} (got {e['input']!r})")
-    return "; ".join(parts)
+    return recipe_from(read_yaml(source, "recipe"))
 
 
 __all__ = [
