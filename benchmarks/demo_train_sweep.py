@@ -60,8 +60,8 @@ def run_candidate(key: str, candidate: tuple, device: str, deadline: float, out:
         cfg = train.TrainConfig(steps=steps, **recipe)
         print(f"candidate {key}: {name} {spec.model_dump()} recipe {cfg.model_dump()}", flush=True)
         items = generator.generate(eval_items, seed=build.EVAL_SEED)
-        entry = build.build_model(name, tok, cfg, folder, items, eval_every=eval_every,
-                                  spec=spec, device=device, workers=workers)
+        run = train.TrainRun(device=device, workers=workers, eval_every=eval_every)
+        entry = build.build_model(name, tok, cfg, folder, items, spec=spec, run=run)
         entry["recipe"] = cfg.model_dump()
         (folder / "entry.json").write_text(json.dumps(entry, indent=2) + "\n")
         sys.stdout.flush()
@@ -77,8 +77,8 @@ def _tokenizer():
 def _steps_that_fit(spec, tok, recipe: dict, device: str, workers: int, deadline: float) -> int:
     stamps: list[float] = []
     cfg = train.TrainConfig(steps=CALIBRATION_STEPS, **recipe)
-    train.train(spec, tok, cfg, on_step=lambda *_: stamps.append(time.time()), device=device,
-                workers=workers)
+    train.train(spec, tok, cfg, on_step=lambda *_: stamps.append(time.time()),
+                run=train.TrainRun(device=device, workers=workers))
     per_step = (stamps[-1] - stamps[10]) / (len(stamps) - 11)
     left = deadline - time.time() - EVAL_RESERVE_S
     steps = max(100, int(0.9 * left / per_step) // 100 * 100)

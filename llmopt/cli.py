@@ -79,12 +79,12 @@ def bench(
         target = command.make_endpoint(workload, base_url=endpoint, model=model,
                                        api_key_env=api_key_env, timeout_s=timeout,
                                        max_tokens=max_tokens, api=api)
-        result = command.main(
-            endpoint=target, workload=workload, profile=profile, concurrency=concurrency,
-            rate=rate, rates=rates, seed=seed, max_requests=max_requests,
-            max_seconds=max_seconds, warmup=warmup, out=Path(out), resume=resume,
-            price_model=price_model, metrics_url=metrics_url, stop_after_ok=stop_after_ok,
-            progress=progress)
+        options = command.BenchOptions(
+            workload=workload, profile=profile, concurrency=concurrency, rate=rate, rates=rates,
+            seed=seed, max_requests=max_requests, max_seconds=max_seconds, warmup=warmup,
+            out=Path(out), resume=resume, price_model=price_model, metrics_url=metrics_url,
+            stop_after_ok=stop_after_ok, progress=progress)
+        result = command.main(target, options)
     except (ConfigError, ValidationError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from llmopt.bench.endpoint import Endpoint
 from llmopt.bench.profiles import PROFILES, LoadProfile, profile_from
 from llmopt.bench.result import BenchResult
-from llmopt.bench.runner import run
+from llmopt.bench.runner import RunOptions, run
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price, price_for
 from llmopt.workload import WorkloadItem, load_jsonl
@@ -40,41 +41,67 @@ def make_endpoint(workload: str, **fields: Any) -> Endpoint:
     return Endpoint(**fields)
 
 
-def profile_data(kind: str, *, concurrency: int | None = None, rate: float | None = None,
-                 rates: int | None = None, seed: int | None = None,
-                 max_requests: int | None = None, max_seconds: float | None = None,
-                 warmup: int = 0) -> LoadProfile:
-    """A profile from the command's options; ConfigError for an option the kind does not take."""
-    if kind not in PROFILES:
-        raise ConfigError(f"unknown profile {kind!r}; valid: {', '.join(PROFILES)}")
-    options = {"rate": rate, "rates": rates}
-    data: dict[str, Any] = {"kind": kind, "max_requests": max_requests,
-                            "max_seconds": max_seconds, "warmup": warmup}
-    if seed is not None and kind in SEEDED:
-        data["seed"] = seed
-    for name, value in options.items():
-        if value is not None and kind not in ONLY_FOR[name]:
-            raise ConfigError(f"--{name} does not apply to the {kind} profile "
-                              f"(only to: {', '.join(ONLY_FOR[name])})")
-        if value is not None:
-            data[name] = value
-    if concurrency is not None:
-        if kind not in CONCURRENCY_FIELD:
-            raise ConfigError(f"--concurrency does not apply to the {kind} profile")
-        data[CONCURRENCY_FIELD[kind]] = concurrency
-    return profile_from(data)
+class BenchOptions(BaseModel):
+    """`llmopt bench`'s options apart from the endpoint: validated once, then passed on."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-def load_items(workload: str, max_requests: int | None, max_seconds: float | None,
-               seed: int = 0) -> list[WorkloadItem]:
-    """`demo` (generated, enough for the bounds) or a workload JSONL file."""
-    if workload != "demo":
-        return load_jsonl(workload)
-    from llmopt.demo.generator import generate
+    workload: str = "demo"
+    """`demo` (generated) or a workload JSONL file."""
+    profile: str = "sweep"
+    concurrency: int | None = None
+    """concurrent: requests in flight; sweep: saturation concurrency; constant/poisson: cap."""
+    rate: float | None = None
+    rates: int | None = None
+    seed: int | None = None
+    max_requests: int | None = None
+    max_seconds: float | None = None
+    warmup: int = 0
+    out: Path = Path("results/bench.jsonl")
+    resume: bool = False
+    price_model: str | None = None
+    metrics_url: str | None = None
+    stop_after_ok: int | None = None
+    progress: bool = True
 
-    timed = max_seconds is not None and max_requests is None
-    n = max_requests or (DEMO_TIMED_REQUESTS if timed else DEMO_DEFAULT_REQUESTS)
-    return generate(n, seed=seed)
+    def items(self) -> list[WorkloadItem]:
+        """`demo` (generated, enough for the bounds) or a workload JSONL file."""
+        if self.workload != "demo":
+            return load_jsonl(self.workload)
+        from llmopt.demo.generator import generate
+
+        timed = self.max_seconds is not None and self.max_requests is None
+        n = self.max_requests or (DEMO_TIMED_REQUESTS if timed else DEMO_DEFAULT_REQUESTS)
+        return generate(n, seed=self.seed or 0)
+
+    def load_profile(self, workload_size: int | None = None) -> LoadProfile:
+        """The load profile; ConfigError for an option its kind does not take. Without bounds a
+        stage sends the whole workload (`workload_size` requests)."""
+        if self.profile not in PROFILES:
+            raise ConfigError(f"unknown profile {self.profile!r}; valid: {', '.join(PROFILES)}")
+        unbounded = self.max_requests is None and self.max_seconds is None
+        data: dict[str, Any] = {"kind": self.profile, "max_seconds": self.max_seconds,
+                                "max_requests": workload_size if unbounded else self.max_requests,
+                                "warmup": self.warmup}
+        if self.seed is not None and self.profile in SEEDED:
+            data["seed"] = self.seed
+        for name in ONLY_FOR:
+            value = getattr(self, name)
+            if value is not None and self.profile not in ONLY_FOR[name]:
+                raise ConfigError(f"--{name} does not apply to the {self.profile} profile "
+                                  f"(only to: {', '.join(ONLY_FOR[name])})")
+            if value is not None:
+                data[name] = value
+        if self.concurrency is not None:
+            if self.profile not in CONCURRENCY_FIELD:
+                raise ConfigError(f"--concurrency does not apply to the {self.profile} profile")
+            data[CONCURRENCY_FIELD[self.profile]] = self.concurrency
+        return profile_from(data)
+
+    def run_options(self, model: str) -> RunOptions:
+        return RunOptions(price=resolve_price(model, self.price_model), results_path=self.out,
+                          resume=self.resume, stop_after_ok=self.stop_after_ok,
+                          server=self.metrics_url, progress=self.progress)
 
 
 def resolve_price(model: str, price_model: str | None) -> Price | None:
@@ -89,19 +116,10 @@ def resolve_price(model: str, price_model: str | None) -> Price | None:
         return None
 
 
-def main(*, endpoint: Endpoint, workload: str, profile: str, concurrency: int | None,
-         rate: float | None, rates: int | None, seed: int | None, max_requests: int | None,
-         max_seconds: float | None, warmup: int, out: Path, resume: bool,
-         price_model: str | None, metrics_url: str | None, stop_after_ok: int | None,
-         progress: bool) -> BenchResult:
-    items = load_items(workload, max_requests, max_seconds, seed or 0)
-    if max_requests is None and max_seconds is None:
-        max_requests = len(items)
-    load = profile_data(profile, concurrency=concurrency, rate=rate, rates=rates, seed=seed,
-                        max_requests=max_requests, max_seconds=max_seconds, warmup=warmup)
-    price = resolve_price(endpoint.model, price_model)
-    return run(endpoint, items, load, price=price, results_path=out, resume=resume,
-               stop_after_ok=stop_after_ok, server=metrics_url, progress=progress)
+def main(endpoint: Endpoint, options: BenchOptions) -> BenchResult:
+    items = options.items()
+    return run(endpoint, items, options.load_profile(len(items)),
+               options.run_options(endpoint.model))
 
 
 def table(result: BenchResult) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmopt.bench.counter import TokenCounter
 from llmopt.bench.endpoint import Endpoint
@@ -32,6 +33,7 @@ from llmopt.bench.record import RequestRecord
 from llmopt.bench.result import BenchResult
 from llmopt.bench.scheduler import Grader, Session, StageRunner
 from llmopt.bench.store import ResultsStore
+from llmopt.config import explain
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price
@@ -43,39 +45,51 @@ class MetricsSource(Protocol):
     def metrics(self) -> MetricsSnapshot: ...
 
 
-def run(endpoint: Endpoint, items: list[WorkloadItem], profile: LoadProfile | dict[str, Any], *,
-        grader: Grader = grade, price: Price | None = None,
-        results_path: str | Path | None = None, resume: bool = True,
-        stop_after_ok: int | None = None, server: MetricsSource | str | None = None,
-        progress: bool = True, on_record: Callable[[RequestRecord], None] | None = None,
-        token_counter: TokenCounter | None = None) -> BenchResult:
-    """Run the benchmark and return its result; blocking, also inside a notebook's event loop.
+class RunOptions(BaseModel):
+    """How `run` treats what it sends, apart from where and when: grading, pricing, results,
+    early stop, /metrics, progress. One validated object from the CLI to the runner."""
 
-    `stop_after_ok`: end each stage once this many measured requests succeeded (in-flight ones
-    are awaited and flagged `wasted`). `server`: a VllmServer (or a /metrics URL) to scrape
-    before and after each stage. `token_counter`: the client's own tokenizer, for the prompt
-    cross-check and for answers without usage (default: tiktoken cl100k_base estimates).
-    """
-    return _blocking(arun(endpoint, items, profile, grader=grader, price=price,
-                          results_path=results_path, resume=resume, stop_after_ok=stop_after_ok,
-                          server=server, progress=progress, on_record=on_record,
-                          token_counter=token_counter))
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    grader: Grader = grade
+    price: Price | None = None
+    results_path: Path | None = None
+    """A JSONL file the records are appended to as they finish (None: kept in memory)."""
+    resume: bool = True
+    """Continue the run in `results_path`: item ids a stage already recorded are not sent."""
+    stop_after_ok: int | None = Field(default=None, ge=1)
+    """End each stage once this many measured requests succeeded (in-flight ones are awaited
+    and flagged `wasted`)."""
+    server: Any = None
+    """A VllmServer (anything with `metrics()`) or a /metrics URL, scraped around each stage."""
+    progress: bool = True
+    on_record: Callable[[RequestRecord], None] | None = None
+    token_counter: TokenCounter | None = None
+    """The client's own tokenizer, for the prompt cross-check and for answers without usage
+    (default: tiktoken cl100k_base estimates)."""
+
+
+def run(endpoint: Endpoint, items: list[WorkloadItem], profile: LoadProfile | dict[str, Any],
+        options: RunOptions | None = None, **fields: Any) -> BenchResult:
+    """Run the benchmark and return its result; blocking, also inside a notebook's event loop.
+    `options` (or its fields as keywords, which override it): see `RunOptions`."""
+    return _blocking(arun(endpoint, items, profile, options, **fields))
 
 
 async def arun(endpoint: Endpoint, items: list[WorkloadItem],
-               profile: LoadProfile | dict[str, Any], *, grader: Grader = grade,
-               price: Price | None = None, results_path: str | Path | None = None,
-               resume: bool = True, stop_after_ok: int | None = None,
-               server: MetricsSource | str | None = None, progress: bool = True,
-               on_record: Callable[[RequestRecord], None] | None = None,
-               token_counter: TokenCounter | None = None) -> BenchResult:
+               profile: LoadProfile | dict[str, Any], options: RunOptions | None = None,
+               **fields: Any) -> BenchResult:
     """`run` for callers that already run an event loop (`await arun(...)`)."""
     profile = profile_from(profile)
-    _check(endpoint, items, stop_after_ok)
-    session = Session(endpoint=endpoint, items=items, store=ResultsStore(results_path, resume),
-                       grader=grader, price=price, stop_after_ok=stop_after_ok,
-                       scrape=_scraper(server, endpoint.model), progress=progress,
-                       on_record=on_record, token_counter=token_counter)
+    options = _options(options, fields)
+    _check(endpoint, items)
+    session = Session(endpoint=endpoint, items=items,
+                      store=ResultsStore(options.results_path, options.resume),
+                      grader=options.grader, price=options.price,
+                      stop_after_ok=options.stop_after_ok,
+                      scrape=_scraper(options.server, endpoint.model),
+                      progress=options.progress, on_record=options.on_record,
+                      token_counter=options.token_counter)
     await session.check_metrics()
     async with _client(endpoint) as client:
         session.client = client
@@ -149,15 +163,20 @@ def _sigint_noted() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _check(endpoint: Endpoint, items: list[WorkloadItem], stop_after_ok: int | None) -> None:
+def _options(options: RunOptions | None, fields: dict[str, Any]) -> RunOptions:
+    try:
+        return RunOptions(**({**(dict(options) if options else {}), **fields}))
+    except ValidationError as error:
+        raise ConfigError(f"bad run options: {explain(error)}") from None
+
+
+def _check(endpoint: Endpoint, items: list[WorkloadItem]) -> None:
     if not items:
         raise ConfigError("the workload has no items")
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
         twice = sorted({i for i in ids if ids.count(i) > 1})[:5]
         raise ConfigError(f"workload item ids must be unique (results resume by id): {twice}")
-    if stop_after_ok is not None and stop_after_ok < 1:
-        raise ConfigError(f"stop_after_ok must be >= 1 or None, got {stop_after_ok}")
     endpoint.headers()  # a missing API key fails now, before anything is sent
 
 

@@ -20,7 +20,6 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -54,19 +53,18 @@ PROGRESS_ITEMS = 100
 
 
 def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
-                eval_every: int = 0, spec: train.ModelSpec | None = None, device: str = "cpu",
-                workers: int = 0, checkpoint: Path | None = None,
-                on_step: Callable[[int], None] | None = None) -> dict:
-    """Train model `name` (architecture `spec`, default SPECS[name]), save it in bf16 under
-    `out/name`, and return its manifest entry (`on_step(step)` after each step)."""
-    spec = spec or SPECS[name]
+                spec: train.ModelSpec | None = None,
+                run: train.TrainRun | None = None) -> dict:
+    """Train model `name` (architecture `spec`, default SPECS[name]) as `run` says, save it in
+    bf16 under `out/name`, and return its manifest entry (accuracy on `eval_items`)."""
+    spec, run = spec or SPECS[name], run or train.TrainRun()
     started = time.time()
 
     def log(step: int, loss: float, model) -> None:
         if step % 50 == 0 or step == cfg.steps - 1:
             print(f"[{name}] step {step}/{cfg.steps} loss {loss:.4f} "
                   f"({time.time() - started:.0f} s)", flush=True)
-        if eval_every and step and step % eval_every == 0:
+        if run.eval_every and step and step % run.eval_every == 0:
             model.eval()
             some = eval_items[:PROGRESS_ITEMS]
             manual = step >= cfg.short_context_steps  # else: the prompts it trains on now
@@ -77,11 +75,8 @@ def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
                   f"{'with' if manual else 'without'} the manual) "
                   f"{_rounded(evaluate.accuracy_by_tier(some, outputs))} hard "
                   f"{_rounded(evaluate.accuracy_by_hard_slice(some, outputs))}", flush=True)
-        if on_step:
-            on_step(step)
 
-    model = train.train(spec, tok, cfg, on_step=log, device=device, workers=workers,
-                        checkpoint=checkpoint)
+    model = train.train(spec, tok, cfg, on_step=log, run=run)
     train_s = time.time() - started
     outputs = evaluate.generate_answers(model, tok, eval_items)
     accuracy = evaluate.accuracy_by_tier(eval_items, outputs)
@@ -96,7 +91,7 @@ def build_model(name: str, tok, cfg: train.TrainConfig, out: Path, eval_items,
         "architecture": spec.model_dump(),
         "dtype": "bfloat16",
         "steps": cfg.steps,
-        "device": device,
+        "device": run.device,
         "train_seconds": round(train_s, 1),
         "accuracy_in_process": accuracy,
         "hard_slices_in_process": slices,
@@ -153,9 +148,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.models:
         cfg = shared.model_copy(update={"steps": args.steps or STEPS[name]})
         checkpoint = args.checkpoint_dir / f"{name}.pt" if args.checkpoint_dir else None
-        manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items,
-                                               args.eval_every, device=args.device,
-                                               workers=args.workers, checkpoint=checkpoint)
+        run = train.TrainRun(device=args.device, workers=args.workers, checkpoint=checkpoint,
+                             eval_every=args.eval_every)
+        manifest["models"][name] = build_model(name, tok, cfg, args.out, eval_items, run=run)
         (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {args.out}")
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from llmopt.demo import generator, manual, prompt
@@ -150,22 +150,34 @@ class StepBatches(torch.utils.data.Dataset):
         return make_batch(self.tokenizer, self.cfg, step)
 
 
+class TrainRun(BaseModel):
+    """Where and how a recipe is run (not part of the recipe: the same recipe on another
+    device or with other workers trains the same model from the same batches)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device: str = "cpu"
+    workers: int = Field(default=0, ge=0)
+    """Processes that make the batches (0: the trainer's own)."""
+    checkpoint: Path | None = None
+    """A file the state is saved to every `checkpoint_every` steps; a run finding one of the
+    same recipe and architecture goes on from it; it is removed at the end."""
+    checkpoint_every: int = Field(default=500, ge=1)
+    eval_every: int = Field(default=0, ge=0)
+    """Print held-out accuracy every this many steps (0: never; the build's progress)."""
+
+
 def train(
     spec: ModelSpec,
     tokenizer: PreTrainedTokenizerFast,
     cfg: TrainConfig,
     on_step: Callable[[int, float, LlamaForCausalLM], None] | None = None,
-    device: str = "cpu",
-    workers: int = 0,
-    checkpoint: Path | None = None,
-    checkpoint_every: int = 500,
+    run: TrainRun | None = None,
 ) -> LlamaForCausalLM:
     """Train a fresh model; `on_step(step, loss, model)` after every step (the model in train
-    mode: a callback that evaluates it switches to eval mode and back).
-
-    `workers` processes make the batches (0: this process). With `checkpoint` (a file), the
-    state is saved there every `checkpoint_every` steps and a run finding one of the same
-    recipe and architecture goes on from it; the file is removed at the end."""
+    mode: a callback that evaluates it switches to eval mode and back)."""
+    run = run or TrainRun()
+    device, workers, checkpoint = run.device, run.workers, run.checkpoint
     torch.set_num_threads(cfg.threads)
     model = make_model(spec, tokenizer, cfg.seed).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
@@ -187,7 +199,7 @@ def train(
         sched.step()
         if on_step:
             on_step(step, loss.item(), model)
-        if checkpoint and (step + 1) % checkpoint_every == 0 and step + 1 < cfg.steps:
+        if checkpoint and (step + 1) % run.checkpoint_every == 0 and step + 1 < cfg.steps:
             _save(checkpoint, step + 1, model, opt, sched, spec, cfg)
     if checkpoint:
         checkpoint.unlink(missing_ok=True)

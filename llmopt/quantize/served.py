@@ -101,13 +101,11 @@ def report(setting: str, server: Any, result: Any = None,
 
 def compare(baseline: Any, variants: dict[str, Any], items: list, *, warmup: list,
             in_flight: int, results_dir: str | Path, endpoint: dict[str, Any],
-            refused: list[ServedRun] = (), **run_args: Any
-            ) -> tuple[list[ServedRun], dict[str, Any]]:
+            **run_args: Any) -> tuple[list[ServedRun], dict[str, Any]]:
     """Each variant's (not yet started) server started beside the running `baseline` server
     (the unquantized model) and sent the same `items` interleaved with it, `in_flight` at a
-    time (llmopt.bench.beside). Returns every variant's `ServedRun` (the baseline's first, then
-    the variants, then `refused`: variants not started on purpose) and the measured `Pair`s by
-    setting."""
+    time (llmopt.bench.beside). Returns every variant's `ServedRun` (the baseline's first) and
+    the measured `Pair`s by setting."""
     from llmopt.bench import beside
 
     measured = beside(baseline, variants, {in_flight: items}, warmup=warmup,
@@ -118,4 +116,4 @@ def compare(baseline: Any, variants: dict[str, Any], items: list, *, warmup: lis
     for name, got in measured.items():
         runs.append(report(name, variants[name], pairs[name].candidate)
                     if name in pairs else report(name, variants[name], error=got))
-    return [*runs, *refused], pairs
+    return runs, pairs

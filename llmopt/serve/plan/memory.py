@@ -17,6 +17,7 @@ dtype (`schemes.turboquant_boundary_layers`).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -109,10 +110,30 @@ class GpuMemory(BaseModel):
     """KV capacity in tokens (whole blocks; 0 when nothing is left)."""
 
 
+class Layout(NamedTuple):
+    """How a replica spreads over GPUs: tensor parallel inside a node, pipeline across."""
+
+    tp: int = 1
+    pp: int = 1
+
+
+class Batch(NamedTuple):
+    """The batch vLLM profiles its activations with at start-up."""
+
+    max_num_seqs: int = 256
+    batched_tokens: int = 2048
+
+
+ONE_GPU = Layout()
+VLLM_BATCH = Batch()
+"""vLLM's defaults: max_num_seqs 256, max_num_batched_tokens 2048."""
+
+
 def gpu_memory(shape: ModelShape, scheme: WeightScheme, kv_cache_dtype: str, total_gib: float,
-               utilization: float, tp: int = 1, pp: int = 1, max_num_seqs: int = 256,
-               batched_tokens: int = 2048) -> GpuMemory:
+               utilization: float, layout: Layout = ONE_GPU, batch: Batch = VLLM_BATCH
+               ) -> GpuMemory:
     """The memory budget of one GPU of a tp x pp replica, and the KV tokens it can hold."""
+    (tp, pp), (max_num_seqs, batched_tokens) = layout, batch
     if not 0 < utilization <= 1:
         raise ConfigError(f"gpu_memory_utilization must be in (0, 1], got {utilization}")
     budget = utilization * total_gib

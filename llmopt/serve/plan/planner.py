@@ -25,7 +25,9 @@ from llmopt.serve.plan import rules
 from llmopt.serve.plan.commands import serve_argv
 from llmopt.serve.plan.memory import (
     GIB,
+    Batch,
     GpuMemory,
+    Layout,
     cpu_kv_tokens,
     default_batched_tokens,
     gpu_memory,
@@ -206,9 +208,9 @@ def candidate(request: PlanRequest, shape: ModelShape, gpu: Gpu, tp: int, pp: in
               ) -> Candidate:
     """One GPU type and layout: memory, fit, problems and cost."""
     weights = scheme(request.scheme)
+    batch = Batch(request.concurrency, default_batched_tokens(gpu.total_memory_gib, gpu.name))
     memory = gpu_memory(shape, weights, request.kv_cache_dtype, gpu.total_memory_gib,
-                        request.gpu_memory_utilization, tp, pp, max_num_seqs=request.concurrency,
-                        batched_tokens=default_batched_tokens(gpu.total_memory_gib, gpu.name))
+                        request.gpu_memory_utilization, Layout(tp, pp), batch)
     found = rules.problems(shape, weights, request.context_tokens, tp, pp,
                            gpu.compute_capability)
     needed = request.needed_tokens

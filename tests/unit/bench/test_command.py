@@ -3,10 +3,11 @@
 import json
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from llmopt.bench import BenchResult, ConcurrentProfile, PoissonProfile, SweepProfile
-from llmopt.bench.command import load_items, profile_data
+from llmopt.bench.command import BenchOptions
 from llmopt.cli import app
 from llmopt.errors import ConfigError
 
@@ -65,28 +66,39 @@ def test_a_run_prints_the_summary_and_writes_jsonl(tmp_path) -> None:
     assert json.loads(out.read_text().splitlines()[0])["stage"] == "concurrent@2"
 
 
+def profile_of(**fields):
+    return BenchOptions(**fields).load_profile()
+
+
 def test_options_map_to_profile_fields() -> None:
-    assert profile_data("concurrent", concurrency=4, max_requests=5) == ConcurrentProfile(
+    assert profile_of(profile="concurrent", concurrency=4, max_requests=5) == ConcurrentProfile(
         concurrency=4, max_requests=5)
-    sweep = profile_data("sweep", concurrency=16, rates=3, seed=2, max_seconds=9.0)
+    sweep = profile_of(concurrency=16, rates=3, seed=2, max_seconds=9.0)
     assert sweep == SweepProfile(saturation_concurrency=16, rates=3, seed=2, max_seconds=9.0)
-    poisson = profile_data("poisson", concurrency=8, rate=2.0, seed=1, max_requests=3)
+    poisson = profile_of(profile="poisson", concurrency=8, rate=2.0, seed=1, max_requests=3)
     assert poisson == PoissonProfile(rate=2.0, max_concurrency=8, seed=1, max_requests=3)
     with pytest.raises(ConfigError, match="--concurrency does not apply"):
-        profile_data("synchronous", concurrency=2, max_requests=3)
+        profile_of(profile="synchronous", concurrency=2, max_requests=3)
+    with pytest.raises(ConfigError, match="--rates does not apply to the poisson profile"):
+        profile_of(profile="poisson", rate=1.0, rates=3, max_requests=3)
+    unbounded = BenchOptions(profile="synchronous").load_profile(workload_size=12)
+    assert unbounded.max_requests == 12
 
 
 def test_demo_workload_is_generated_to_the_bounds() -> None:
-    assert len(load_items("demo", 7, None)) == 7
-    assert len(load_items("demo", None, 30.0)) == 1000
-    assert load_items("demo", 3, None, seed=1) == load_items("demo", 3, None, seed=1)
+    assert len(BenchOptions(max_requests=7).items()) == 7
+    assert len(BenchOptions(max_seconds=30.0).items()) == 1000
+    assert BenchOptions(max_requests=3, seed=1).items() == BenchOptions(max_requests=3,
+                                                                        seed=1).items()
+    with pytest.raises(ValidationError, match="workloa"):
+        BenchOptions(workloa="demo")
 
 
 def test_demo_workload_uses_the_demo_prompt_format() -> None:
     from llmopt.bench.command import make_endpoint
     from llmopt.demo.prompt import render
 
-    item = load_items("demo", 1, None)[0]
+    item = BenchOptions(max_requests=1).items()[0]
     endpoint = make_endpoint("demo", base_url="http://x/v1", model="m", api="completions")
     assert endpoint.body(item)["prompt"] == render(item.system, item.user)
     plain = make_endpoint("work.jsonl", base_url="http://x/v1", model="m")

@@ -55,11 +55,11 @@ def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tokenizer, 
             raise Stop
 
     with pytest.raises(Stop):
-        train.train(TINY, tokenizer, cfg, on_step=stop_in_step_five, checkpoint=checkpoint,
-                    checkpoint_every=2)
+        train.train(TINY, tokenizer, cfg, on_step=stop_in_step_five,
+                    run=train.TrainRun(checkpoint=checkpoint, checkpoint_every=2))
     steps_seen = []
     resumed = train.train(TINY, tokenizer, cfg, on_step=lambda s, *_: steps_seen.append(s),
-                          checkpoint=checkpoint, checkpoint_every=2)
+                          run=train.TrainRun(checkpoint=checkpoint, checkpoint_every=2))
     assert steps_seen == [4, 5]  # from the checkpoint saved after four steps
     assert not checkpoint.exists()
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(),
@@ -76,8 +76,10 @@ def test_a_checkpoint_of_another_recipe_is_not_resumed(tokenizer, tmp_path):
             raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError):
-        train.train(TINY, tokenizer, cfg, on_step=stop, checkpoint=checkpoint, checkpoint_every=2)
+        train.train(TINY, tokenizer, cfg, on_step=stop,
+                    run=train.TrainRun(checkpoint=checkpoint, checkpoint_every=2))
     steps_seen = []
-    train.train(TINY, tokenizer, cfg.model_copy(update={"lr": 5e-4}), checkpoint=checkpoint,
-                on_step=lambda s, *_: steps_seen.append(s))
+    train.train(TINY, tokenizer, cfg.model_copy(update={"lr": 5e-4}),
+                on_step=lambda s, *_: steps_seen.append(s),
+                run=train.TrainRun(checkpoint=checkpoint))
     assert steps_seen == [0, 1, 2, 3]

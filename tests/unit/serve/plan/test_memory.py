@@ -6,6 +6,7 @@ from llmopt.errors import ConfigError
 from llmopt.serve.plan.memory import (
     GIB,
     RUNTIME_GIB,
+    Batch,
     cpu_kv_tokens,
     default_batched_tokens,
     gpu_memory,
@@ -84,7 +85,7 @@ def test_weights_quantize_only_the_projections() -> None:
 def test_gpu_budget_by_hand() -> None:
     shape = tiny(intermediate_size=1024, vocab_size=1000)
     memory = gpu_memory(shape, SCHEMES["bf16"], "auto", total_gib=10, utilization=0.5,
-                        max_num_seqs=4, batched_tokens=1024)
+                        batch=Batch(max_num_seqs=4, batched_tokens=1024))
     activation = (1024 * (2 * 1024 + 4 * 128) * 2 + 4 * 1000 * 8) / GIB
     weights = 2 * shape.parameters / GIB
     assert memory.budget_gib == 5 and memory.runtime_gib == RUNTIME_GIB
