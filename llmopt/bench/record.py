@@ -19,13 +19,40 @@ from llmopt.serve.metrics import MetricsDelta
 STATUS_PATTERN = r"^(ok|timeout|error|http_\d{3})$"
 
 
-class RequestRecord(BaseModel):
+class Outcome(BaseModel):
+    """What one request produced over all its attempts: timings, tokens, status and text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_s: float
+    """Wall-clock (Unix) time of the first attempt's send."""
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    itl_mean_s: float | None = None
+    latency_s: float
+    prompt_tokens: int
+    cached_tokens: int | None = None
+    """Prompt tokens the server served from its cache; None where it does not say."""
+    output_tokens: int
+    client_prompt_tokens: int | None = None
+    """The prompt counted by the client's own tokenizer, when one was given (cross-check)."""
+    usage_source: Literal["server", "client"]
+    status: str = Field(pattern=STATUS_PATTERN)
+    """"ok", "http_<code>", "timeout" or "error"."""
+    error: str | None = None
+    attempts: int = Field(ge=1)
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class RequestRecord(Outcome):
     """One request of one stage: schedule, timings, tokens, outcome, grade and price.
 
     Times ending in `_s` are seconds; `scheduled_s`, `start_s` and `end_s` are Unix times.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     tier: str
@@ -44,32 +71,12 @@ class RequestRecord(BaseModel):
     model: str
     scheduled_s: float | None
     """When an open-loop schedule meant to send it; None in closed loops."""
-    start_s: float
     end_s: float
-    ttft_s: float | None = None
-    tpot_s: float | None = None
-    itl_mean_s: float | None = None
-    latency_s: float
-    prompt_tokens: int
-    cached_tokens: int | None = None
-    output_tokens: int
-    client_prompt_tokens: int | None = None
-    """The prompt counted by the client's own tokenizer, when one was given (cross-check)."""
-    usage_source: Literal["server", "client"]
-    status: str = Field(pattern=STATUS_PATTERN)
-    """"ok", "http_<code>", "timeout" or "error"."""
-    error: str | None = None
-    attempts: int = Field(ge=1)
-    text: str = ""
     correct: bool | None = None
     """Grader's verdict; False for a failed request, None where the item has no reference."""
     fields_ok: dict[str, bool] | None = None
     cost_usd: float | None = None
     """None when the run had no price."""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class StageRun(BaseModel):

@@ -18,10 +18,10 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -32,6 +32,7 @@ from tenacity import (
 
 from llmopt.bench.counter import TokenCounter, tiktoken_counter
 from llmopt.bench.endpoint import Endpoint, Retry
+from llmopt.bench.record import Outcome
 from llmopt.workload import WorkloadItem
 
 RETRY_STATUS = frozenset({408, 429})
@@ -39,29 +40,11 @@ RETRY_STATUS = frozenset({408, 429})
 _MESSAGE_CHARS = 1000
 
 
-class Reply(BaseModel):
-    """What one request produced over all its attempts."""
+class Reply(Outcome):
+    """What one request produced over all its attempts, as `send` saw it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    status: str
-    """"ok", "http_<code>", "timeout" or "error"."""
-    error: str | None = None
-    text: str = ""
-    attempts: int
-    start_s: float
-    """Wall-clock (Unix) time of the first attempt's send."""
-    latency_s: float
-    ttft_s: float | None = None
-    itl_mean_s: float | None = None
-    tpot_s: float | None = None
-    prompt_tokens: int
-    cached_tokens: int | None = None
-    """Prompt tokens the server served from its cache; None where it does not say."""
-    output_tokens: int
-    usage_source: Literal["server", "client"]
-    client_prompt_tokens: int | None = None
-    """The prompt counted by the `token_counter` given to `send` (a cross-check)."""
     unreachable: bool = False
     """True when no connection to the endpoint could be made."""
 

@@ -44,11 +44,7 @@ class RedisCache(ResponseCache):
         return self.store.key(self.namespace, exact_key(self.namespace, prompt, llm_string))
 
     def __len__(self) -> int:
-        try:
-            return self.store.size(self.namespace)
-        except self.store.errors:
-            self._count("degraded")
-            return 0
+        return self.store.size(self.namespace, lambda: self._count("degraded"))
 
     def _get(self, prompt: str, llm_string: str) -> str | None:
         key = self._key(prompt, llm_string)

@@ -122,11 +122,7 @@ class RedisSemanticCache(SemanticCache):
                                   client=self.store.client, _shared=self._shared)
 
     def __len__(self) -> int:
-        try:
-            return self.store.size(self.namespace)
-        except self.store.errors:
-            self._count("degraded")
-            return 0
+        return self.store.size(self.namespace, lambda: self._count("degraded"))
 
     def _log(self, llm_string: str) -> str:
         digest = hashlib.sha256(llm_string.encode()).hexdigest()[:16]

@@ -8,7 +8,7 @@ A tenant's keys are matched with its prefix escaped for SCAN's glob, so a tenant
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _GLOB = re.compile(r"([*?\[\]\\])")
@@ -40,5 +40,10 @@ class RedisStore:
         pattern = _GLOB.sub(r"\\\1", f"{self.prefix}:{namespace}:") + "*"
         return self.client.scan_iter(match=pattern)
 
-    def size(self, namespace: str) -> int:
-        return int(self.client.zcard(self.lru(namespace)))
+    def size(self, namespace: str, degraded: Callable[[], None]) -> int:
+        """The tenant's entries; 0 (and `degraded()` called) while Redis is away."""
+        try:
+            return int(self.client.zcard(self.lru(namespace)))
+        except self.errors:
+            degraded()
+            return 0

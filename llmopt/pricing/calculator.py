@@ -17,23 +17,12 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmopt.pricing import selfhost
 from llmopt.pricing._inputs import validate
 from llmopt.pricing.api import Price, PriceOverrides, request_cost
 from llmopt.pricing.demo import price_for
 from llmopt.pricing.gpus import GpuCatalog
-from llmopt.pricing.selfhost import (
-    PER_MILLION,
-    SECONDS_PER_DAY,
-    breakeven_tokens_per_day,
-    cost_per_million_tokens,
-    cost_table,
-    daily_cost_selfhost,
-    monthly_cost_api,
-    monthly_cost_selfhost,
-    payback_months,
-    replicas_needed,
-    volume_grid,
-)
+from llmopt.pricing.selfhost import PER_MILLION, SECONDS_PER_DAY
 
 SUGGESTED_MODELS = (
     "demo:large", "demo:small", "gpt-5-mini", "gpt-5-nano", "gpt-4o-mini", "gpt-4.1-mini",
@@ -117,9 +106,9 @@ def calculate(inputs: CalculatorInputs | Mapping[str, Any], catalog: GpuCatalog 
     gpu_usd = (catalog or GpuCatalog.load()).get(inputs.gpu).usd_per_hour(inputs.spot)
     fleet = (gpu_usd, inputs.gpus_per_replica, inputs.selfhost_tokens_per_s)
     volume = inputs.tokens_per_day
-    monthly_api = monthly_cost_api(volume, usd_per_million)
-    monthly_own = monthly_cost_selfhost(volume, *fleet)
-    replicas = replicas_needed(volume, inputs.selfhost_tokens_per_s)
+    monthly_api = selfhost.monthly_cost_api(volume, usd_per_million)
+    monthly_own = selfhost.monthly_cost_selfhost(volume, *fleet)
+    replicas = selfhost.replicas_needed(volume, inputs.selfhost_tokens_per_s)
     return CalculatorResult(
         tokens_per_day=volume,
         api_price_label=price.label,
@@ -132,11 +121,11 @@ def calculate(inputs: CalculatorInputs | Mapping[str, Any], catalog: GpuCatalog 
         monthly_selfhost_usd=monthly_own,
         monthly_saving_usd=monthly_api - monthly_own,
         cheaper="self-host" if monthly_own < monthly_api else "API",
-        breakeven_tokens_per_day=breakeven_tokens_per_day(usd_per_million, *fleet),
-        payback_months=payback_months(inputs.setup_cost_usd, monthly_api - monthly_own),
-        usd_per_million_selfhost=(daily_cost_selfhost(volume, *fleet) / volume * PER_MILLION
-                                  if volume > 0 else None),
-        usd_per_million_selfhost_full=cost_per_million_tokens(
+        breakeven_tokens_per_day=selfhost.breakeven_tokens_per_day(usd_per_million, *fleet),
+        payback_months=selfhost.payback_months(inputs.setup_cost_usd, monthly_api - monthly_own),
+        usd_per_million_selfhost=(selfhost.daily_cost_selfhost(volume, *fleet) / volume
+                                  * PER_MILLION if volume > 0 else None),
+        usd_per_million_selfhost_full=selfhost.cost_per_million_tokens(
             inputs.selfhost_tokens_per_s, gpu_usd, inputs.gpus_per_replica),
     )
 
@@ -148,8 +137,8 @@ def cost_curve(inputs: CalculatorInputs | Mapping[str, Any], result: CalculatorR
     inputs = _inputs(inputs)
     capacity_per_day = inputs.selfhost_tokens_per_s * SECONDS_PER_DAY
     marks = [result.tokens_per_day, result.breakeven_tokens_per_day or capacity_per_day]
-    grid = volume_grid(2 * max(marks), inputs.selfhost_tokens_per_s, points)
-    return cost_table(grid, result.api_usd_per_million, result.gpu_usd_per_hour,
+    grid = selfhost.volume_grid(2 * max(marks), inputs.selfhost_tokens_per_s, points)
+    return selfhost.cost_table(grid, result.api_usd_per_million, result.gpu_usd_per_hour,
                       inputs.gpus_per_replica, inputs.selfhost_tokens_per_s)
 
 
@@ -163,7 +152,7 @@ def compare_apis(inputs: CalculatorInputs | Mapping[str, Any], models: Iterable[
     for model in models:
         price = price_for(model, overrides)
         usd_per_million = _api_rate(inputs, price)[1]
-        monthly = monthly_cost_api(inputs.tokens_per_day, usd_per_million)
+        monthly = selfhost.monthly_cost_api(inputs.tokens_per_day, usd_per_million)
         rows.append((model, monthly, usd_per_million, price.label))
     table = pd.DataFrame(rows, columns=["model", "monthly_cost_usd", "usd_per_million", "label"])
     return table.sort_values("monthly_cost_usd", kind="stable", ignore_index=True)

@@ -13,20 +13,14 @@ from llmopt.route.errors import ContentFiltered
 from llmopt.route.tier import Tier
 
 
-def checked(message: BaseMessage) -> AIMessage:
-    if not isinstance(message, AIMessage):
-        raise ConfigError(f"a tier answered with {type(message).__name__}, not an AIMessage")
+def checked(message: BaseMessage, kind: type[AIMessage] = AIMessage) -> Any:
+    """`message` as a tier sent it (an AIMessage, or an AIMessageChunk from a stream); a
+    content filter's stop is an error the router falls back on."""
+    if not isinstance(message, kind):
+        raise ConfigError(f"a tier sent {type(message).__name__}, not an {kind.__name__}")
     if message.response_metadata.get("finish_reason") == "content_filter":
         raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
     return message
-
-
-def checked_chunk(chunk: BaseMessage) -> AIMessageChunk:
-    if not isinstance(chunk, AIMessageChunk):
-        raise ConfigError(f"a tier streamed {type(chunk).__name__}, not an AIMessageChunk")
-    if chunk.response_metadata.get("finish_reason") == "content_filter":
-        raise ContentFiltered("the model stopped its answer with finish_reason content_filter")
-    return chunk
 
 
 def joined(chunks: list[AIMessageChunk]) -> AIMessage:

@@ -44,7 +44,7 @@ from llmopt.route.errors import (
     classify,
 )
 from llmopt.route.fallback import DEFAULT_TASK, Attempt, Cooldown, FallbackPolicy
-from llmopt.route.messages import aas_chunk, as_chunk, checked, checked_chunk, joined, result
+from llmopt.route.messages import aas_chunk, as_chunk, checked, joined, result
 from llmopt.route.scorers.base import Scorer
 from llmopt.route.scorers.cascade import Cascade
 from llmopt.route.tier import Tier
@@ -288,16 +288,14 @@ class RouterChatModel(BaseChatModel):
                 for chunk in tier.model.stream(messages, stop=stop,
                                                config=_child(run_manager, tier),
                                                **tier.call_kwargs(kwargs)):
-                    chunks.append(checked_chunk(chunk))
+                    chunks.append(checked(chunk, AIMessageChunk))
                     if self.stream_mode == "live":
                         yield as_chunk(chunk, run_manager, tier)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            call.done(joined(chunks))
-            if self.stream_mode == "whole":
-                for chunk in chunks:
-                    yield as_chunk(chunk, run_manager, tier)
+            for chunk in self._finished(call, chunks):
+                yield as_chunk(chunk, run_manager, tier)
             return
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -319,17 +317,21 @@ class RouterChatModel(BaseChatModel):
                 async for chunk in tier.model.astream(messages, stop=stop,
                                                       config=_child(run_manager, tier),
                                                       **tier.call_kwargs(kwargs)):
-                    chunks.append(checked_chunk(chunk))
+                    chunks.append(checked(chunk, AIMessageChunk))
                     if self.stream_mode == "live":
                         yield await aas_chunk(chunk, run_manager, tier)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            call.done(joined(chunks))
-            if self.stream_mode == "whole":
-                for chunk in chunks:
-                    yield await aas_chunk(chunk, run_manager, tier)
+            for chunk in self._finished(call, chunks):
+                yield await aas_chunk(chunk, run_manager, tier)
             return
+
+    def _finished(self, call: Call, chunks: list[AIMessageChunk]) -> list[AIMessageChunk]:
+        """A stream attempt that ended well, recorded: the chunks still to pass on (all of
+        them when streaming whole answers; none live, they went already)."""
+        call.done(joined(chunks))
+        return chunks if self.stream_mode == "whole" else []
 
     def _broken(self, call: Call, tier: Tier, exc: Exception,
                 chunks: list[AIMessageChunk]) -> Exception:

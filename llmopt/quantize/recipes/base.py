@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 Method = Literal["llm-compressor", "bitsandbytes"]
 
@@ -59,6 +59,40 @@ class QuantRecipe(BaseModel):
     def to_yaml(self) -> str:
         """YAML text that `llmopt.quantize.recipe_from_yaml` reads back into an equal recipe."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+class W4A16Recipe(QuantRecipe):
+    """What the 4-bit grouped-weight recipes share (AWQ, GPTQ): the group size, the symmetry,
+    the config group they write and what the artifact must say of its weights."""
+
+    vllm_scheme: ClassVar[str | None] = "CompressedTensorsWNA16"
+    cannot_serve: ClassVar[dict[str, str]] = {"vllm-cpu:avx2": W4A16_ON_AVX2}
+    algorithm: ClassVar[str] = ""
+    """The label's first word (AWQ, GPTQ)."""
+    group_size: int = 128
+    """Weights per scale; one of W4_GROUP_SIZES."""
+    symmetric: bool = True
+
+    @field_validator("group_size")
+    @classmethod
+    def _group(cls, value: int) -> int:
+        if value not in W4_GROUP_SIZES:
+            valid = ", ".join(map(str, W4_GROUP_SIZES))
+            raise ValueError(f"group_size {value} is not supported; valid: {valid} (vLLM's "
+                             "W4A16 kernels take these, and they divide every Llama-family "
+                             "layer width)")
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"{self.algorithm} W4A16 g{self.group_size}"
+
+    def groups(self) -> dict[str, Any]:
+        return w4_group_scheme(self.group_size, self.symmetric)
+
+    def expected_weights(self) -> dict[str, Any]:
+        return {"num_bits": 4, "type": "int", "strategy": "group", "group_size": self.group_size,
+                "symmetric": self.symmetric}
 
 
 def w4_group_scheme(group_size: int, symmetric: bool) -> dict[str, Any]:

@@ -18,22 +18,29 @@ _NO_VLLM = ("bitsandbytes quantizes in-process as transformers loads the model; 
             "with llmopt.quantize.bnb.evaluate, or serve an llm-compressor scheme instead")
 
 
-class BnbNf4(QuantRecipe):
-    scheme: Literal["bnb_nf4"] = "bnb_nf4"
-    compute_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
-    double_quant: bool = True
-    """Quantize the quantization constants too (QLoRA's double quantization)."""
+class BnbRecipe(QuantRecipe):
+    """What the bitsandbytes recipes share: in-process only, no calibration."""
 
     method: ClassVar[str] = "bitsandbytes"
     needs_calibration: ClassVar[bool] = False
     cannot_serve: ClassVar[dict[str, str]] = {"vllm-cpu": _NO_VLLM, "vllm-cuda": _NO_VLLM}
+
+    def quantization_config(self) -> Any:
+        """The transformers BitsAndBytesConfig of this recipe (imports transformers)."""
+        raise NotImplementedError
+
+
+class BnbNf4(BnbRecipe):
+    scheme: Literal["bnb_nf4"] = "bnb_nf4"
+    compute_dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    double_quant: bool = True
+    """Quantize the quantization constants too (QLoRA's double quantization)."""
 
     @property
     def label(self) -> str:
         return "bitsandbytes NF4"
 
     def quantization_config(self) -> Any:
-        """The transformers BitsAndBytesConfig of this recipe (imports transformers)."""
         import torch
         from transformers import BitsAndBytesConfig
 
@@ -43,14 +50,10 @@ class BnbNf4(QuantRecipe):
                                   llm_int8_skip_modules=list(self.ignore))
 
 
-class BnbInt8(QuantRecipe):
+class BnbInt8(BnbRecipe):
     scheme: Literal["bnb_int8"] = "bnb_int8"
     threshold: float = Field(default=6.0, gt=0)
     """LLM.int8(): activation columns above this magnitude stay in 16-bit (outliers)."""
-
-    method: ClassVar[str] = "bitsandbytes"
-    needs_calibration: ClassVar[bool] = False
-    cannot_serve: ClassVar[dict[str, str]] = {"vllm-cpu": _NO_VLLM, "vllm-cuda": _NO_VLLM}
 
     @property
     def label(self) -> str:

@@ -26,18 +26,15 @@ from llmopt.serve.plan.commands import (
 from llmopt.serve.plan.memory import GpuMemory, cpu_kv_tokens, kv_bytes_per_token, weight_bytes
 from llmopt.serve.plan.planner import (
     Candidate,
-    CpuCapacity,
     Plan,
     PlanRequest,
-    ServerPrediction,
     StatedThroughput,
     capacity_table,
-    cpu_capacity,
     plan,
-    predict_server,
     serve_config,
     stated_throughput,
 )
+from llmopt.serve.plan.prediction import CpuCapacity, ServerPrediction, cpu_capacity, predict_server
 from llmopt.serve.plan.rules import Problem, cpu_flags, cpu_problems, problems
 from llmopt.serve.plan.schemes import KV_DTYPES, SCHEMES, VLLM_VERSION, WeightScheme, scheme
 from llmopt.serve.plan.shapes import ModelShape, read_config_dir, shape_for, stated_shapes
