@@ -16,10 +16,11 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from llmopt.profile import Profile
-from llmopt.route import FallbackPolicy, RouterChatModel, Tier
+from llmopt.route import FallbackPolicy, Tier
 from llmopt.route.scorers import HeuristicScorer
 from llmopt.serve import VllmServer
 from llmopt.settings import REPO_ROOT
+from tests.unit.route.test_standard import RouterFeatures
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 
@@ -33,12 +34,8 @@ def demo_small_server():
         yield server
 
 
-class TestRouterStandard(ChatModelIntegrationTests):
+class TestRouterStandard(RouterFeatures, ChatModelIntegrationTests):
     server: VllmServer
-
-    @property
-    def chat_model_class(self) -> type[RouterChatModel]:
-        return RouterChatModel
 
     @property
     def chat_model_params(self) -> dict:
@@ -50,19 +47,7 @@ class TestRouterStandard(ChatModelIntegrationTests):
                 "policy": FallbackPolicy(retries=1, backoff_s=0.05, cooldown_s=5)}
 
     @property
-    def standard_chat_model_params(self) -> dict:
-        return {}  # temperature, max_tokens, timeout: set on each tier
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
     def has_tool_choice(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
         return False
 
     @property
@@ -70,13 +55,8 @@ class TestRouterStandard(ChatModelIntegrationTests):
         return False
 
     @property
-    def supports_model_override(self) -> bool:
-        return False
-
-    @property
     def supported_usage_metadata_details(self) -> dict:
         return {"invoke": [], "stream": []}
-
 
 
 # langchain-tests leaves its async tests unmarked, for projects in asyncio_mode=auto; this one

@@ -35,6 +35,34 @@ def all_at_once(calls: list[tuple[Callable[[Any], None], Any]]) -> None:
         t.join()
 
 
+def after_redis_went_away(make: Callable[[str], Any], tmp_path: Any, llm: str) -> Any:
+    """A cache on a Redis that answered one write and one read, then stopped."""
+    server = RedisServer(str(tmp_path))
+    try:
+        cache = make(server.url)
+        cache.put("p", llm, "a")
+        assert cache.get("p", llm) == "a"
+    finally:
+        server.stop()
+    return cache
+
+
+def tenants_keep_their_own(tenants: list[Any], rounds: int, llm: str) -> list[str]:
+    """Every tenant writes `rounds` answers tagged with its name and reads each back, all
+    tenants at once; the answers that came back wrong (empty: nobody crossed)."""
+    wrong: list[str] = []
+
+    def work(cache: Any) -> None:
+        for j in range(rounds):
+            cache.put(f"question number {j}", llm, f"{cache.namespace}-{j}")
+            got = cache.get(f"question number {j}", llm)
+            if got is None or not got.startswith(f"{cache.namespace}-"):
+                wrong.append(f"{cache.namespace} {j} -> {got}")
+
+    all_at_once([(work, t) for t in tenants])
+    return wrong
+
+
 class RedisServer:
     def __init__(self, tmp: str) -> None:
         self.port = free_port()

@@ -7,7 +7,7 @@ from llmopt.cache import faiss_semantic as sem
 from llmopt.cache.faiss_semantic import FaissSemanticCache
 from llmopt.cache.semantic import flat_index
 from llmopt.errors import ConfigError
-from tests.unit.cache.conftest import all_at_once
+from tests.unit.cache.conftest import tenants_keep_their_own
 from tests.unit.cache.fakes import trigram_embed
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
@@ -73,17 +73,7 @@ def test_bad_settings_are_named(bad) -> None:
 def test_tenants_never_see_each_other_under_concurrency() -> None:
     base = cache(threshold=0.0)          # any entry of the tenant would be a hit
     tenants = [base.for_namespace(f"t{i}") for i in range(8)]
-    wrong: list[str] = []
-
-    def work(c: FaissSemanticCache) -> None:
-        for j in range(30):
-            c.put(f"question number {j}", LLM, f"{c.namespace}-{j}")
-            got = c.get(f"question number {j}", LLM)
-            if got is None or not got.startswith(f"{c.namespace}-"):
-                wrong.append(f"{c.namespace} {j} -> {got}")
-
-    all_at_once([(work, t) for t in tenants])
-    assert wrong == []
+    assert tenants_keep_their_own(tenants, 30, LLM) == []
     assert all(len(t) == 30 for t in tenants)
 
 

@@ -4,7 +4,7 @@ import pytest
 import redis
 
 from llmopt.cache.redis import RedisCache
-from tests.unit.cache.conftest import all_at_once
+from tests.unit.cache.conftest import after_redis_went_away, all_at_once
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 
@@ -77,15 +77,7 @@ def test_tenants_never_see_each_other_under_concurrency(redis_url: str) -> None:
 
 
 def test_redis_gone_mid_run_degrades_to_no_cache(tmp_path) -> None:
-    from tests.unit.cache.conftest import RedisServer
-
-    server = RedisServer(str(tmp_path))
-    try:
-        c = RedisCache(server.url)
-        c.put("p", LLM, "a")
-        assert c.get("p", LLM) == "a"
-    finally:
-        server.stop()
+    c = after_redis_went_away(RedisCache, tmp_path, LLM)
     assert c.get("p", LLM) is None               # a miss, not an error
     c.put("q", LLM, "b")                         # dropped, not an error
     c.clear()

@@ -10,7 +10,7 @@ import redis
 
 from llmopt.cache.redis_semantic import RedisSemanticCache
 from llmopt.errors import ConfigError
-from tests.unit.cache.conftest import all_at_once
+from tests.unit.cache.conftest import after_redis_went_away, all_at_once
 from tests.unit.cache.fakes import trigram_embed
 
 LLM = '{"model": "demo-large", "temperature": 0.0}'
@@ -171,15 +171,7 @@ def test_readers_sharing_one_mirror_set_catch_up_while_writers_write(redis_url: 
 
 
 def test_redis_gone_mid_run_degrades_to_no_cache(tmp_path) -> None:
-    from tests.unit.cache.conftest import RedisServer
-
-    server = RedisServer(str(tmp_path))
-    try:
-        c = cache(server.url, threshold=0.9)
-        c.put("p", LLM, "a")
-        assert c.get("p", LLM) == "a"
-    finally:
-        server.stop()
+    c = after_redis_went_away(lambda url: cache(url, threshold=0.9), tmp_path, LLM)
     assert c.get("p", LLM) is None                # a miss, not an error
     c.put("q", LLM, "b")                          # dropped, not an error
     c.put_many(["r"], LLM, ["c"])

@@ -1,18 +1,8 @@
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.quantize import (
-    AwqW4A16,
-    BnbInt8,
-    BnbNf4,
-    Fp8Dynamic,
-    GptqW4A16,
-    W8A8Int8,
-    check_servable,
-    target_for,
-    unsupported_reason,
-)
-from llmopt.quantize.target import cpu_isa
+from llmopt.quantize import AwqW4A16, BnbInt8, BnbNf4, Fp8Dynamic, GptqW4A16, W8A8Int8
+from llmopt.quantize.target import check_servable, cpu_isa, target_for, unsupported_reason
 
 
 @pytest.mark.parametrize("recipe", [AwqW4A16(), GptqW4A16(), W8A8Int8()], ids=lambda r: r.scheme)

@@ -13,6 +13,20 @@ from llmopt.route.budget import Reservation, prompt_token_bound
 from tests.unit.route.fakes import Scripted
 
 
+def ainvoke_all(router, prompts: list[str]) -> list[str]:
+    """Every prompt through `router.ainvoke` at once; "refused" where the budget said no."""
+    async def one(prompt: str) -> str:
+        try:
+            return (await router.ainvoke(prompt)).text
+        except BudgetExceeded:
+            return "refused"
+
+    async def many() -> list[str]:
+        return await asyncio.gather(*(one(p) for p in prompts))
+
+    return asyncio.run(many())
+
+
 def test_reserve_refuses_the_call_that_would_cross():
     budget = Budget(1.0)
     held = budget.reserve(0.6)
@@ -49,16 +63,7 @@ def test_hundreds_of_concurrent_calls_never_exceed_the_budget(make_router):
     budget = Budget(one_call * 120)
     router.budget = budget
 
-    async def one(i: int) -> str:
-        try:
-            return (await router.ainvoke(f"request {i}")).text
-        except BudgetExceeded:
-            return "refused"
-
-    async def many() -> list[str]:
-        return await asyncio.gather(*(one(i) for i in range(400)))
-
-    answers = asyncio.run(many())
+    answers = ainvoke_all(router, [f"request {i}" for i in range(400)])
     assert budget.spent_usd <= budget.limit_usd
     assert budget.refused == answers.count("refused") > 0
     assert budget.reserved_usd == pytest.approx(0.0, abs=1e-12)
@@ -127,16 +132,7 @@ def test_concurrent_calls_fill_the_budget_up_to_one_worst_case(make_router, wait
     budget = Budget(actual * 40.5, wait_s=wait_s)
     router.budget = budget
 
-    async def one(i: int) -> str:
-        try:
-            return (await router.ainvoke(f"request {10 + i}")).text
-        except BudgetExceeded:
-            return "refused"
-
-    async def many() -> list[str]:
-        return await asyncio.gather(*(one(i) for i in range(80)))
-
-    answers = asyncio.run(many())
+    answers = ainvoke_all(router, [f"request {10 + i}" for i in range(80)])
     admitted = len(answers) - budget.refused
     assert budget.spent_usd == pytest.approx(admitted * actual) and admitted <= 40
     assert budget.reserved_usd == pytest.approx(0.0, abs=1e-12)

@@ -12,18 +12,16 @@ from llmopt.route import RouterChatModel
 from tests.unit.route.conftest import FAST, tiers
 
 
-class TestRouterUnit(ChatModelUnitTests):
+class RouterFeatures:
+    """What the router supports, as LangChain's standard tests ask (unit and integration)."""
+
     @property
     def chat_model_class(self) -> type[RouterChatModel]:
         return RouterChatModel
 
     @property
-    def chat_model_params(self) -> dict:
-        return {"tiers": tiers(), "policy": FAST}
-
-    @property
     def standard_chat_model_params(self) -> dict:
-        return {}
+        return {}  # temperature, max_tokens, timeout: set on each tier
 
     @property
     def has_tool_calling(self) -> bool:
@@ -36,3 +34,9 @@ class TestRouterUnit(ChatModelUnitTests):
     @property
     def supports_model_override(self) -> bool:
         return False  # the router picks the model; a per-call `model` would bypass it
+
+
+class TestRouterUnit(RouterFeatures, ChatModelUnitTests):
+    @property
+    def chat_model_params(self) -> dict:
+        return {"tiers": tiers(), "policy": FAST}
