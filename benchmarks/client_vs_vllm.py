@@ -96,9 +96,9 @@ def server_ttft_ms(target: Target, before) -> float | None:
 
 
 def endpoint_for(target: Target, args) -> Endpoint:
-    return Endpoint(base_url=target.base_url, model=target.model_name, api="completions",
-                    prompt_template=prompt.render("{system}", "{user}"),
-                    max_tokens=args.max_tokens, extra_body={"ignore_eos": True})
+    return Endpoint.of(target, api="completions",
+                       prompt_template=prompt.render("{system}", "{user}"),
+                       max_tokens=args.max_tokens, extra_body={"ignore_eos": True})
 
 
 def timed_run(target: Target, client) -> dict:

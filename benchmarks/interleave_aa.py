@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     servers = {"a": pilot.server("target")} | ({} if args.same_server else
                                                {"b": pilot.server("target")})
     with serving(servers), TemporaryDirectory() as tmp:
-        arm = {name: Arm(Endpoint(base_url=s.base_url, model=s.model_name, max_tokens=64), items,
-                         s) for name, s in servers.items()}
+        arm = {name: Arm(Endpoint.of(s, max_tokens=64), items, s) for name, s in servers.items()}
         arms = {"a": arm["a"], "b": arm.get("b", arm["a"])}
         for repeat in range(args.repeats):
             for in_flight in loads:

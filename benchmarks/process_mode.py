@@ -40,9 +40,9 @@ STREAMS = {1: 32, 16: 128}
 
 
 def measure(server: VllmServer, items, streams: int, max_tokens: int) -> dict[str, float]:
-    endpoint = Endpoint(base_url=server.base_url, model=server.model_name, api="completions",
-                        prompt_template=prompt.render("{system}", "{user}"),
-                        max_tokens=max_tokens, extra_body={"ignore_eos": True})
+    endpoint = Endpoint.of(server, api="completions",
+                           prompt_template=prompt.render("{system}", "{user}"),
+                           max_tokens=max_tokens, extra_body={"ignore_eos": True})
     result = run(endpoint, items[: STREAMS[streams]],
                  ConcurrentProfile(concurrency=streams, max_requests=STREAMS[streams]),
                  progress=False, resume=False)

@@ -14,6 +14,8 @@ Validation happens at the boundary (configs, files, server answers); never with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class LlmoptError(Exception):
     """Base class of every error llmopt raises on purpose."""
@@ -49,3 +51,16 @@ class ServerStartError(ServerError):
 
 class ServerTimeoutError(ServerError):
     """The server did not become healthy within the start-up timeout."""
+
+
+def refusals(attempts: dict[str, Callable[[], object]]) -> dict[str, str]:
+    """What each attempt was told: the message of the ConfigError it raised, or "accepted"
+    (for notebooks that show the errors bad input gets)."""
+    told = {}
+    for what, attempt in attempts.items():
+        try:
+            attempt()
+            told[what] = "accepted"
+        except ConfigError as error:
+            told[what] = str(error)
+    return told

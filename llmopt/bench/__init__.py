@@ -1,7 +1,7 @@
 """Replay a workload against any OpenAI-compatible endpoint, async and streaming.
 
     from llmopt.bench import Endpoint, SweepProfile, run
-    result = run(Endpoint(base_url=server.base_url, model=server.model_name), items,
+    result = run(Endpoint.of(server), items,
                  SweepProfile(max_requests=40), price=price_for("demo:large"),
                  results_path="results/bench.jsonl", server=server)
     result.summary()

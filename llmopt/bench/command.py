@@ -20,9 +20,6 @@ from llmopt.workload import WorkloadItem, load_jsonl
 DEMO_DEFAULT_REQUESTS = 100
 DEMO_TIMED_REQUESTS = 1000
 """Demo requests generated for a run bounded by --max-seconds only."""
-TABLE = ["stage", "requests", "ok", "failed", "req_per_s", "output_tokens_per_s",
-         "ttft_s_p50", "ttft_s_p99", "tpot_s_p50", "latency_s_p50", "accuracy", "cost_usd",
-         "usd_per_million_tokens"]
 ONLY_FOR = {"rate": ("constant", "poisson"), "rates": ("sweep",)}
 """CLI options that only some profiles take."""
 SEEDED = ("poisson", "sweep")
@@ -124,7 +121,5 @@ def main(endpoint: Endpoint, options: BenchOptions) -> BenchResult:
 
 def table(result: BenchResult) -> str:
     """The summary's main columns as text."""
-    summary = result.summary()
-    columns = [c for c in TABLE if c in summary.columns]
-    with pd.option_context("display.width", 200, "display.max_columns", None):
-        return summary[columns].to_string(index=False, float_format=lambda x: f"{x:.4g}")
+    with pd.option_context("display.width", 220, "display.max_columns", None):
+        return result.headline().to_string(index=False, float_format=lambda x: f"{x:.4g}")

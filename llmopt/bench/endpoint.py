@@ -50,6 +50,11 @@ class Endpoint(BaseModel):
     """Further request fields, e.g. {"ignore_eos": true} or {"seed": 0}."""
     retry: Retry = Retry()
 
+    @classmethod
+    def of(cls, server: Any, **fields: Any) -> Endpoint:
+        """The endpoint of a running server (a VllmServer: its `base_url` and `model_name`)."""
+        return cls(base_url=server.base_url, model=server.model_name, **fields)
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, url: str) -> str:

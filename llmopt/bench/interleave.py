@@ -115,7 +115,7 @@ def _pair(arms: dict[str, Arm], name: str, items: list[WorkloadItem], in_flight:
 
 
 def _arm(server: VllmServer, options: dict[str, Any] | None) -> Arm:
-    endpoint = Endpoint(base_url=server.base_url, model=server.model_name, **(options or {}))
+    endpoint = Endpoint.of(server, **(options or {}))
     return Arm(endpoint, [], server)
 
 

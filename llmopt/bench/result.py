@@ -41,3 +41,8 @@ class BenchResult(BaseModel):
         """One row per stage: counts, throughput, latency percentiles, accuracy, cost and the
         token check against the server's counters (see `llmopt.bench.summary`)."""
         return summary.summarize(self.frame(), self.stages)
+
+    def headline(self) -> pd.DataFrame:
+        """The summary's main columns (`summary.HEADLINE`), where present."""
+        table = self.summary()
+        return table[[c for c in summary.HEADLINE if c in table.columns]]

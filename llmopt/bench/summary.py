@@ -15,6 +15,10 @@ import pandas as pd
 from llmopt.bench.record import StageRun
 
 TIMINGS = ("ttft_s", "tpot_s", "itl_mean_s", "latency_s")
+HEADLINE = ("stage", "concurrency", "mean_in_flight", "requests", "ok", "failed", "req_per_s",
+            "output_tokens_per_s", "ttft_s_p50", "ttft_s_p99", "tpot_s_p50", "latency_s_p50",
+            "latency_s_p99", "accuracy", "usd_per_million_tokens")
+"""The summary's main columns: what a table of stages shows first."""
 PERCENTILES = (50, 90, 99)
 PER_MILLION = 1_000_000
 

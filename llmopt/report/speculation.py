@@ -52,6 +52,22 @@ def crossover(table: pd.DataFrame, method: str) -> int | None:
     return int(stops.iloc[0]) if len(stops) else None
 
 
+def crossovers(table: pd.DataFrame) -> pd.DataFrame:
+    """Per method: its speed-ups with their intervals at each load, and where it stops paying
+    (the lowest load whose interval reaches 1; None where it pays at every load measured)."""
+    rows = []
+    for method in dict.fromkeys(table["method"]):
+        mine = table[table["method"] == method].sort_values("concurrency")
+        stops = crossover(table, method)
+        speeds = ", ".join(f"{r.concurrency}: {r.speedup:.2f}x [{r.speedup_low:.2f}, "
+                           f"{r.speedup_high:.2f}]" for r in mine.itertuples())
+        verdict = (f"stops paying at {stops} in flight" if stops is not None else
+                   f"pays at every load measured (up to {mine['concurrency'].max()})")
+        rows.append({"method": method, "speed-up by load": speeds, "crossover": stops,
+                     "verdict": verdict})
+    return pd.DataFrame(rows).set_index("method")
+
+
 def chart(table: pd.DataFrame, label: str = "") -> alt.LayerChart:
     """Speed-up over no speculation (1.0 = break-even) with its 95% interval against the load,
     a line per method; where a line's interval reaches the rule, speculation stops paying."""

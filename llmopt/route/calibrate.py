@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,27 @@ def summary(heldout: pd.DataFrame, threshold: float) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["pgr"] = pgr(frame["accuracy"], *_ends(heldout))
     return frame
+
+
+def figures(heldout: dict[str, pd.DataFrame], fractions: Sequence[float] = (0.5, 0.8)
+            ) -> pd.DataFrame:
+    """One row per scorer (`heldout`: its scored held-out frame): the gap, APGR, and the share
+    of strong calls and $/1M requests at which each fraction of the gap is recovered."""
+    rows = []
+    for name, scored in heldout.items():
+        table = curve(scored)
+        row = {"scorer": name, "held-out gap (points)": 100 * gap(scored), "APGR": apgr(table)}
+        for f in fractions:
+            point = cost_for_gap(table, f)
+            row[f"share strong at {f:.0%} of gap"] = point["share_strong"]
+            row[f"$/1M requests at {f:.0%} of gap"] = point["usd_per_million_requests"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scored(graded: pd.DataFrame, scorer: Any) -> pd.DataFrame:
+    """`graded` with each request's `score` from `scorer` (read from its `text`)."""
+    return graded.assign(score=scorer.score_texts(graded["text"].tolist()))
 
 
 def _ends(graded: pd.DataFrame) -> tuple[float, float]:

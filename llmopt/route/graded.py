@@ -48,3 +48,17 @@ def _side(prefix: str, item: WorkloadItem, answer: Completion, tier: Tier) -> di
     correct = not failed and grade(answer.text, item.reference or {}).correct
     return {f"{prefix}_correct": correct, f"{prefix}_cost_usd": cost,
             f"{prefix}_failed": failed}
+
+
+def one_tier(graded: pd.DataFrame, which: str, answers: Sequence[Completion]) -> pd.DataFrame:
+    """The graded run as if every request went to tier `which` ("cheap" or "strong"): one row
+    per request id with its workload `tier`, `correct`, `cost_usd` and `latency_s` (from that
+    tier's `answers`), the baseline a routed run is compared with."""
+    if which not in ("cheap", "strong"):
+        raise ConfigError(f"which must be 'cheap' or 'strong', got {which!r}")
+    latency = {a.id: a.latency_s for a in answers}
+    return pd.DataFrame({"tier": graded["tier"].to_numpy(),
+                         "correct": graded[f"{which}_correct"].to_numpy(),
+                         "cost_usd": graded[f"{which}_cost_usd"].to_numpy(),
+                         "latency_s": graded["id"].map(latency).to_numpy()},
+                        index=graded["id"].to_numpy())

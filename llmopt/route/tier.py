@@ -76,6 +76,13 @@ class Tier(BaseModel):
         return cls(name=name, model=model_obj, priced_as=priced_as, max_tokens=max_tokens,
                    tokenizer=tokenizer)
 
+    @classmethod
+    def served(cls, name: str, server: Any, **options: Any) -> Tier:
+        """A tier on a running VllmServer: priced as the name it serves under, its prompts
+        counted with the served model's own tokenizer; `options` as `openai` takes them."""
+        return cls.openai(name, server.base_url, server.model_name, server.model_name,
+                          tokenizer=server.config.model, **options)
+
 
 _PRICES: dict[str, Price] = {}
 

@@ -7,7 +7,7 @@ import pytest
 from llmopt.bench import BenchResult, Pair, StageRun
 from llmopt.errors import ConfigError
 from llmopt.evidence import compare_runs
-from llmopt.report.speculation import chart, compare_outputs, crossover, table
+from llmopt.report.speculation import chart, compare_outputs, crossover, crossovers, table
 from llmopt.serve import MetricsDelta
 from tests.unit.bench.records import record
 
@@ -50,6 +50,10 @@ def test_crossover_is_the_first_load_that_no_longer_pays() -> None:
     assert crossover(frame, "ngram") == 32
     assert crossover(frame, "draft_model") == 1
     assert crossover(frame, "eagle3") is None
+    said = crossovers(frame)
+    assert said.loc["ngram", "verdict"] == "stops paying at 32 in flight"
+    assert said.loc["eagle3", "verdict"] == "pays at every load measured (up to 8)"
+    assert said.loc["ngram", "speed-up by load"].startswith("1: 1.50x [")
     with pytest.raises(ConfigError, match="no rows of method 'mtp'"):
         crossover(frame, "mtp")
     assert chart(frame, label="Demo world").to_dict()["title"]["subtitle"] == "Demo world"

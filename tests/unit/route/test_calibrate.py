@@ -58,6 +58,24 @@ def test_no_gap_leaves_pgr_and_apgr_undefined():
     assert calibrate.gap(graded(gap=False)) == 0
 
 
+def test_figures_per_scorer():
+    good, flat = graded(), graded(gap=False)
+    table = calibrate.figures({"good": good, "flat": flat}).set_index("scorer")
+    assert table.loc["good", "APGR"] == pytest.approx(calibrate.apgr(calibrate.curve(good)))
+    assert table.loc["good", "share strong at 50% of gap"] == calibrate.cost_for_gap(
+        calibrate.curve(good), 0.5)["share_strong"]
+    assert math.isnan(table.loc["flat", "APGR"]) and table.loc["flat", "held-out gap (points)"] == 0
+
+
+def test_scored_reads_the_text():
+    class Length:
+        def score_texts(self, texts):
+            return [len(t) for t in texts]
+
+    frame = calibrate.scored(pd.DataFrame({"text": ["a", "abc"]}), Length())
+    assert frame["score"].tolist() == [1, 3]
+
+
 def test_summary_puts_the_router_between_the_ends():
     frame = calibrate.summary(graded(), 0.6).set_index("policy")
     assert frame.loc["all-cheap", "share_strong"] == 0

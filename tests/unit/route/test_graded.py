@@ -7,7 +7,7 @@ import pytest
 from llmopt.completions import Completion
 from llmopt.demo.generator import generate
 from llmopt.errors import ConfigError
-from llmopt.route.graded import graded_runs
+from llmopt.route.graded import graded_runs, one_tier
 from tests.unit.route.conftest import tiers
 
 
@@ -25,6 +25,18 @@ def test_rows_carry_verdicts_costs_and_failures():
     assert frame["cheap_failed"].tolist() == [False, True]
     assert math.isnan(frame["cheap_cost_usd"].iloc[1])
     assert frame["strong_cost_usd"].iloc[0] > frame["cheap_cost_usd"].iloc[0] > 0
+
+
+def test_one_tier_is_the_baseline_of_a_routed_run():
+    items = generate(2, seed=0)
+    strong = [Completion(id=i.id, text=json_answer(i.reference), prompt_tokens=100,
+                         completion_tokens=20, latency_s=0.5 + n) for n, i in enumerate(items)]
+    frame = graded_runs(items, strong, strong, *tiers())
+    view = one_tier(frame, "strong", strong)
+    assert list(view.index) == [i.id for i in items] and view["correct"].all()
+    assert view["latency_s"].tolist() == [0.5, 1.5] and list(view["tier"]) == [i.tier for i in items]
+    with pytest.raises(ConfigError, match="which must be"):
+        one_tier(frame, "medium", strong)
 
 
 def test_misaligned_answers_are_named():

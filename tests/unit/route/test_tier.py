@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import convert_to_messages
 
+from llmopt.demo import assets
 from llmopt.demo.generator import generate
 from llmopt.errors import ConfigError
 from llmopt.profile import resolve_model
@@ -34,3 +35,18 @@ def test_output_cap_is_the_calls_max_tokens():
     assert t.output_cap({}) == 48 and t.output_cap({"max_tokens": 8}) == 8
     with pytest.raises(ConfigError, match="max_tokens"):
         t.output_cap({"max_tokens": None})
+
+
+def test_a_served_tier_is_priced_and_counted_as_its_server_says():
+    from types import SimpleNamespace
+
+    from llmopt.serve import ServeConfig
+
+    server = SimpleNamespace(base_url="http://127.0.0.1:9/v1", model_name="demo:small",
+                             config=ServeConfig(model=str(assets.model_dir("small")),
+                                                served_model_name="demo:small"))
+    tier = Tier.served("cheap", server, max_tokens=16)
+    assert (tier.priced_as, tier.max_tokens, tier.tokenizer) == ("demo:small", 16,
+                                                                   str(assets.model_dir("small")))
+    assert tier.model.openai_api_base == "http://127.0.0.1:9/v1"
+    assert tier.price().input > 0
