@@ -34,7 +34,8 @@ def test_one_tier_is_the_baseline_of_a_routed_run():
     frame = graded_runs(items, strong, strong, *tiers())
     view = one_tier(frame, "strong", strong)
     assert list(view.index) == [i.id for i in items] and view["correct"].all()
-    assert view["latency_s"].tolist() == [0.5, 1.5] and list(view["tier"]) == [i.tier for i in items]
+    assert view["latency_s"].tolist() == [0.5, 1.5]
+    assert list(view["tier"]) == [i.tier for i in items]
     with pytest.raises(ConfigError, match="which must be"):
         one_tier(frame, "medium", strong)
 
