@@ -49,7 +49,7 @@ def rounds_of(arms: dict[str, Arm], rounds: int) -> list[tuple[str, int, list[Wo
     return order
 
 
-def interleaved(arms: dict[str, Arm], *, concurrency: int = 1, rounds: int = 3,
+def interleaved(arms: dict[str, Arm], *, concurrency: int = 1, rounds: int = 6,
                 warmup: list[WorkloadItem], results_dir: str | Path,
                 **run_args: Any) -> dict[str, BenchResult]:
     """Warm every arm up with `warmup` (at `concurrency`, not measured), then send each arm's
@@ -81,7 +81,7 @@ class Pair(NamedTuple):
 
 def beside(baseline: VllmServer, candidates: dict[str, VllmServer],
            loads: dict[int, list[WorkloadItem]], *, warmup: list[WorkloadItem],
-           results_dir: str | Path, endpoint: dict[str, Any] | None = None, rounds: int = 3,
+           results_dir: str | Path, endpoint: dict[str, Any] | None = None, rounds: int = 6,
            **run_args: Any) -> dict[str, dict[int, Pair] | ServerError]:
     """Each candidate's server started beside the (running) `baseline` server and compared
     with it at every load level of `loads` (requests in flight -> the requests sent), then

@@ -7,6 +7,7 @@ from llmopt.evidence.change import (
     exact_change,
     ratio_change,
     relative_change,
+    round_ratio_change,
     throughput_cost_change,
 )
 from llmopt.evidence.decision import (
@@ -48,6 +49,7 @@ __all__ = [
     "plan_table",
     "ratio_change",
     "relative_change",
+    "round_ratio_change",
     "requests_needed",
     "save_decisions",
     "statement",

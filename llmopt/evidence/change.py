@@ -5,19 +5,25 @@ the throughput rises). Two kinds:
 
 - exact: a token bill. The tokens a request is billed are fixed once its output is, so the
   change needs no interval (and says so);
-- measured: a latency or a throughput, which moves from run to run. The ratio candidate /
-  baseline gets a 95% interval from a paired bootstrap over the requests both settings answered
-  (`scipy.stats.bootstrap`, percentile method, fixed seed). It counts as better or worse only
-  when the interval excludes 1; otherwise it is "no measurable change". The requests should be
-  sent interleaved (llmopt.bench.interleave) after a warm-up, so that a slow patch of a shared
-  machine falls on both settings alike.
+- measured: a latency or a throughput, which moves from run to run. It counts as better or
+  worse only when the 95% interval of the ratio candidate / baseline excludes 1; otherwise it is
+  "no measurable change".
+
+Where the requests were sent in interleaved rounds (llmopt.bench.interleave, after a warm-up),
+each round gives one ratio of the two settings, measured minutes apart at most, and the interval
+is a paired t interval of the log ratios over the rounds (`round_ratio_change`): requests of one
+round share the machine's state at that moment, so they are not independent draws, and an A/A
+check (two identical servers, benchmarks/interleave_aa.py) shows an interval over requests
+flagging a "difference" between them in a quarter to three quarters of repeats. Where there are
+no rounds (one pass, e.g. a cache replayed on the same requests), the interval is a paired
+bootstrap over the requests (`ratio_change`), and the method says so.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -114,6 +120,29 @@ def ratio_change(metric: str, baseline: Sequence[float], candidate: Sequence[flo
                   low=low, high=high, n=len(base), method=method)
 
 
+def round_ratio_change(metric: str, baseline: Sequence[float], candidate: Sequence[float],
+                       method: str) -> Change:
+    """The ratio of a statistic per interleaved round (round i of the baseline and of the
+    candidate, sent back to back): the geometric mean of the per-round ratios, with a paired t
+    interval of their logs over the rounds (`scipy.stats.ttest_1samp`). `baseline` and
+    `candidate` hold the statistic of each round (a median latency, a cost per token)."""
+    base, cand = _paired(metric, baseline, candidate)
+    if len(base) < 2 or not (base > 0).all() or not (cand > 0).all():
+        raise ConfigError(f"{metric}: a round-paired interval needs at least 2 rounds of "
+                          f"positive values, got {base.tolist()} and {cand.tolist()}")
+    logs = np.log(cand / base)
+    if np.ptp(logs) == 0:
+        low = high = float(np.exp(logs[0]))
+    else:
+        interval = stats.ttest_1samp(logs, 0.0).confidence_interval(CONFIDENCE)
+        low, high = float(np.exp(interval.low)), float(np.exp(interval.high))
+    mean = float(np.exp(logs.mean()))
+    return Change(metric=metric, baseline=float(np.exp(np.log(base).mean())),
+                  candidate=float(np.exp(np.log(base).mean())) * mean, low=low, high=high,
+                  n=len(base), method=f"{method}; paired t interval of log ratios over "
+                                      f"{len(base)} interleaved rounds (95%)")
+
+
 def throughput_cost_change(metric: str, baseline: tuple[Sequence[float], Sequence[float]],
                            candidate: tuple[Sequence[float], Sequence[float]],
                            usd_per_hour: float, in_flight: int) -> Change:
@@ -131,8 +160,7 @@ def throughput_cost_change(metric: str, baseline: tuple[Sequence[float], Sequenc
                           f"candidate {len(cand_tokens)}: pair them first")
 
     def usd(tokens: np.ndarray, seconds: np.ndarray, axis: int = -1) -> np.ndarray:
-        per_s = in_flight * tokens.sum(axis=axis) / seconds.sum(axis=axis)
-        return usd_per_hour / (per_s * 3600) * 1e6
+        return usd_per_million_tokens(tokens, seconds, usd_per_hour, in_flight, axis)
 
     def ratio(bt: np.ndarray, bs: np.ndarray, ct: np.ndarray, cs: np.ndarray,
               axis: int = -1) -> np.ndarray:
@@ -144,6 +172,14 @@ def throughput_cost_change(metric: str, baseline: tuple[Sequence[float], Sequenc
     return Change(metric=metric, baseline=float(usd(base_tokens, base_s)),
                   candidate=float(usd(cand_tokens, cand_s)), low=low, high=high,
                   n=len(base_tokens), method=method)
+
+
+def usd_per_million_tokens(tokens: Any, seconds: Any, usd_per_hour: float, in_flight: int,
+                           axis: int = -1) -> Any:
+    """Self-hosting $ per 1M tokens of requests served `in_flight` at a time in a closed loop:
+    throughput = in_flight x sum(tokens) / sum(seconds) (Little's law), at `usd_per_hour`."""
+    per_s = in_flight * np.sum(tokens, axis=axis) / np.sum(seconds, axis=axis)
+    return usd_per_hour / (per_s * 3600) * 1e6
 
 
 def _bootstrap(statistic, *samples: np.ndarray) -> tuple[float, float]:

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.evidence import exact_change, ratio_change, relative_change, throughput_cost_change
+from llmopt.evidence import (
+    exact_change,
+    ratio_change,
+    relative_change,
+    round_ratio_change,
+    throughput_cost_change,
+)
 
 
 def test_relative_change_agrees_everywhere() -> None:
@@ -66,3 +72,13 @@ def test_throughput_cost_follows_latency_of_the_same_requests() -> None:
 def test_bad_input_is_named(call, match) -> None:
     with pytest.raises(ConfigError, match=match):
         call()
+
+
+def test_a_ratio_over_interleaved_rounds() -> None:
+    same_each_round = round_ratio_change("TTFT p50", [1.0, 2.0, 1.5], [0.5, 1.0, 0.75], "m")
+    assert same_each_round.ratio == pytest.approx(0.5) and same_each_round.direction == "better"
+    assert same_each_round.low == same_each_round.high == pytest.approx(0.5)
+    noisy = round_ratio_change("TTFT p50", [1.0] * 4, [1.1, 0.9, 1.05, 0.95], "m")
+    assert noisy.direction == "no measurable change" and "4 interleaved rounds" in noisy.method
+    with pytest.raises(ConfigError, match="at least 2 rounds"):
+        round_ratio_change("x", [1.0], [1.0], "m")

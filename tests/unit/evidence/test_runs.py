@@ -56,3 +56,23 @@ def test_bad_input_is_named() -> None:
         compare_runs(_frame(2), _frame(2), latency="speed")
     with pytest.raises(ConfigError, match="n=0"):
         compare_runs(_frame(2).iloc[:0], _frame(2))
+
+
+def _rounds(latencies: list[float], session_prefix: str) -> pd.DataFrame:
+    """Four rounds (sessions) of three requests each, every request of round r at
+    latencies[r] seconds."""
+    records = [record(3 * r + i, session=f"{session_prefix}{r}", latency_s=latencies[r],
+                      start_s=1000.0 + 10 * r + i) for r in range(4) for i in range(3)]
+    return BenchResult(records=records).frame()
+
+
+def test_interleaved_rounds_give_one_ratio_each() -> None:
+    base = _rounds([1.0, 2.0, 1.0, 2.0], "b")
+    cand = _rounds([0.5, 1.0, 0.5, 1.0], "c")  # half the baseline, round by round
+    ev = compare_runs(base, cand, cost="throughput", latency="latency_s", usd_per_hour=1.0)
+    assert ev.latency.ratio == pytest.approx(0.5) and ev.cost.ratio == pytest.approx(0.5)
+    assert ev.latency.n == ev.cost.n == 4 and "4 interleaved rounds" in ev.cost.method
+    assert ev.quality.n == 12 and ev.conflict is None
+    noisy = compare_runs(base, _rounds([1.1, 1.8, 0.9, 2.2], "c"), cost="throughput",
+                         latency="latency_s", usd_per_hour=1.0)
+    assert noisy.cost.direction == noisy.latency.direction == "no measurable change"
