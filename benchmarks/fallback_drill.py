@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
                 strong = Tier.openai("strong", strong_server.base_url, strong_server.model_name,
                                      pilot.target_model)
                 router = RouterChatModel(tiers=[cheap, strong], scorer=HeuristicScorer(),
-                                         thresholds=[0.0], policy=POLICY)
+                                         thresholds=[0.0], policy=POLICY, stream_mode="whole")
                 down = strong_server.kill if args.how == "kill" else strong_server.stop
                 killer = KillAfter(args.kill_after, pilot.target_model, down)
                 runs = run_routed(router, items, concurrency=4, callbacks=[killer])

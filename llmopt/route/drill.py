@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from uuid import UUID
 
 import pandas as pd
 from langchain_core.callbacks import BaseCallbackHandler
@@ -23,31 +22,26 @@ from langchain_core.callbacks import BaseCallbackHandler
 from llmopt.errors import ConfigError
 from llmopt.evidence import Evidence, exact_change, paired_quality, ratio_change
 from llmopt.route.budget import Budget
-from llmopt.route.router import PRICED_AS, RouterChatModel
+from llmopt.route.messages import answered_by
+from llmopt.route.router import RouterChatModel
 from llmopt.workload import WorkloadItem
 
 
 class KillAfter(BaseCallbackHandler):
-    """Calls `stop` (once, in its own thread) after `n` calls of `model` have ended."""
+    """Calls `stop` (once, in its own thread) after `n` calls answered by `model` have ended
+    (the router's runs, priced as the tier that answered)."""
 
     def __init__(self, n: int, model: str, stop: Callable[[], Any]) -> None:
         self.n, self.model, self.stop = n, model, stop
         self.seen = 0
         self.fired = threading.Event()
         self.stopped = threading.Event()
-        self._runs: set[UUID] = set()
         self._lock = threading.Lock()
 
-    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID,
-                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        if (metadata or {}).get(PRICED_AS) == self.model:
-            with self._lock:
-                self._runs.add(run_id)
-
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        if answered_by(response) != self.model:
+            return
         with self._lock:
-            if run_id not in self._runs:
-                return
             self.seen += 1
             due = self.seen >= self.n and not self.fired.is_set()
             if due:

@@ -44,11 +44,23 @@ class RouteError(LlmoptError):
 
 
 class AllTiersFailed(RouteError):
-    """Every model in the fallback list failed; `attempts` holds each try."""
+    """Every model in the fallback list failed; `attempts` holds each try, `causes` each
+    model's last error (the tier, where it was called and what went wrong)."""
 
-    def __init__(self, message: str, attempts: list) -> None:
+    def __init__(self, message: str, attempts: list, causes: list[str] | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.causes = causes or []
+
+
+def described(exc: BaseException) -> str:
+    """An error and what caused it, in one line (the client's "Connection error." says little
+    without the refused connection under it)."""
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) not in text:
+        text += f" (from {type(cause).__name__}: {cause})"
+    return text[:300]
 
 
 class ContentFiltered(RouteError):

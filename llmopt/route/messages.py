@@ -34,8 +34,16 @@ def joined(chunks: list[AIMessageChunk]) -> AIMessage:
 
 
 def tagged(metadata: dict, tier: Tier | None) -> dict:
+    """`metadata` with the tier that answered (`routed_to`) and the name it is priced as
+    (`model_name`, in place of the served model's own)."""
     return metadata if tier is None else {**metadata, "routed_to": tier.name,
                                           "model_name": tier.priced_as}
+
+
+def untagged(metadata: dict) -> dict:
+    """A stream chunk's metadata without the names the answer's first chunk carries: LangChain
+    adds chunks by joining their strings, so a name on every chunk would repeat in the sum."""
+    return {k: v for k, v in metadata.items() if k not in ("routed_to", "model_name")}
 
 
 def result(message: AIMessage, tier: Tier) -> ChatResult:
@@ -45,27 +53,43 @@ def result(message: AIMessage, tier: Tier) -> ChatResult:
                       llm_output={"routed_to": tier.name, "model_name": tier.priced_as})
 
 
-def chunk_of(message: BaseMessage, tier: Tier | None) -> ChatGenerationChunk:
-    fields = {"content": message.content, "response_metadata": tagged(
-        message.response_metadata, tier), "usage_metadata": getattr(message, "usage_metadata",
-                                                                     None)}
+def chunk_of(message: BaseMessage, tier: Tier | None, first: bool = True
+             ) -> ChatGenerationChunk:
+    """A chunk to pass on: an answer's first chunk names the tier (see `tagged`), the others
+    carry no names; without a tier the message's metadata passes as it is."""
+    metadata = message.response_metadata
+    if tier is not None:
+        metadata = tagged(untagged(metadata), tier) if first else untagged(metadata)
+    fields = {"content": message.content, "response_metadata": metadata,
+              "usage_metadata": getattr(message, "usage_metadata", None)}
     for name in ("tool_call_chunks", "chunk_position"):
         if getattr(message, name, None):
             fields[name] = getattr(message, name)
     return ChatGenerationChunk(message=AIMessageChunk(**fields))
 
 
-def as_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
-              ) -> ChatGenerationChunk:
-    chunk = chunk_of(message, tier)
+def as_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None,
+             first: bool = True) -> ChatGenerationChunk:
+    chunk = chunk_of(message, tier, first)
     if run_manager is not None:
         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
     return chunk
 
 
-async def aas_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None
-                     ) -> ChatGenerationChunk:
-    chunk = chunk_of(message, tier)
+async def aas_chunk(message: BaseMessage, run_manager: Any, tier: Tier | None = None,
+                    first: bool = True) -> ChatGenerationChunk:
+    chunk = chunk_of(message, tier, first)
     if run_manager is not None:
         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
     return chunk
+
+
+def answered_by(response: Any) -> str | None:
+    """The model name an LLM result says answered it (the router's: the tier's priced name)."""
+    for generations in getattr(response, "generations", []):
+        for generation in generations:
+            message = getattr(generation, "message", None)
+            name = (getattr(message, "response_metadata", None) or {}).get("model_name")
+            if name:
+                return str(name)
+    return (getattr(response, "llm_output", None) or {}).get("model_name")

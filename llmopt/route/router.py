@@ -6,10 +6,18 @@ call then runs the fallback order (routed tier first, then the task type's ranke
 in cooldown skipped), retrying with backoff where the error class allows, under an optional
 hard budget. Every attempt is kept in `attempts` with its cost.
 
-Streams: `stream_mode="whole"` (default) holds each attempt's chunks until its stream ends and
-only then passes them on, so a stream that breaks after its first tokens falls back and the
-caller sees one answer, never a spliced one; `"live"` passes chunks on as they come and falls
-back only before the first one (a break after it raises StreamBroken).
+Streams: `stream_mode="live"` (default) passes each chunk on as the tier produces it. A stream
+that fails before its first chunk is retried and falls back like a call; one that breaks after
+it raises StreamBroken: the caller keeps the tokens it got and learns they are not a whole
+answer (never a spliced one). `"whole"` holds each attempt's chunks until its stream ends and
+only then passes them on, so a stream that breaks mid-answer falls back too and the caller sees
+one whole answer, at the cost of getting no token before the last.
+
+The caller sees one LLM run per call, the router's: the tiers are called without the caller's
+callbacks, so LangChain's usage callback and `SpendTracker` count each call's usage once, priced
+as the tier that answered (`response_metadata["model_name"]`; `"routed_to"` names the tier, on
+the first chunk of a stream only, since LangChain joins chunks' strings). Every attempt, failed
+ones included, stays in `attempts`.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
-    CallbackManager,
     CallbackManagerForLLMRun,
 )
 from langchain_core.language_models import BaseChatModel, LangSmithParams
@@ -42,6 +49,7 @@ from llmopt.route.errors import (
     AllTiersFailed,
     StreamBroken,
     classify,
+    described,
 )
 from llmopt.route.fallback import DEFAULT_TASK, Attempt, Cooldown, FallbackPolicy
 from llmopt.route.messages import aas_chunk, as_chunk, checked, joined, result
@@ -49,8 +57,6 @@ from llmopt.route.scorers.base import Scorer
 from llmopt.route.scorers.cascade import Cascade
 from llmopt.route.tier import Tier
 
-PRICED_AS = "llmopt_priced_as"
-"""Metadata key of a tier's calls: the name llmopt.pricing prices them as."""
 _STREAM_CONFIG: ContextVar[RunnableConfig | None] = ContextVar("llmopt_route_stream_config",
                                                               default=None)
 """The caller's config during stream()/astream(): LangChain calls `_stream` without its run
@@ -71,7 +77,7 @@ class RouterChatModel(BaseChatModel):
     cascade: Cascade | None = None
     policy: FallbackPolicy = Field(default_factory=FallbackPolicy)
     budget: Budget | None = None
-    stream_mode: Literal["whole", "live"] = "whole"
+    stream_mode: Literal["live", "whole"] = "live"
 
     _attempts: list[Attempt] = PrivateAttr(default_factory=list)
     _cooldown: Cooldown | None = PrivateAttr(default=None)
@@ -187,9 +193,9 @@ class RouterChatModel(BaseChatModel):
                 if kind not in FALLS_BACK:
                     raise error
                 self.cooldown.note(tier.name, kind)
-                errors.append(f"{tier.name}: {kind.value}")
+                errors.append(f"{tier.name} at {tier.where}: {kind.value}: {described(error)}")
                 break
-        raise AllTiersFailed(_all_failed(order, errors), self.attempts)
+        raise AllTiersFailed(_all_failed(order, errors), self.attempts, errors)
 
     def _fallback(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                   run_manager: Any, kwargs: dict) -> tuple[AIMessage, Tier]:
@@ -199,7 +205,7 @@ class RouterChatModel(BaseChatModel):
             tier, wait = tries.send(error)
             time.sleep(wait)
             try:
-                return self._once(tier, about, messages, stop, run_manager, kwargs), tier
+                return self._once(tier, about, messages, stop, kwargs), tier
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = exc
 
@@ -211,29 +217,26 @@ class RouterChatModel(BaseChatModel):
             tier, wait = tries.send(error)
             await asyncio.sleep(wait)
             try:
-                message = await self._aonce(tier, about, messages, stop, run_manager, kwargs)
+                message = await self._aonce(tier, about, messages, stop, kwargs)
                 return message, tier
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = exc
 
     def _once(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
-              stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
+              stop: list[str] | None, kwargs: dict) -> AIMessage:
         call = self._call(tier, about, messages, kwargs).reserve()
         try:
-            message = tier.model.invoke(messages, stop=stop, config=_child(run_manager, tier),
-                                        **tier.call_kwargs(kwargs))
+            message = tier.invoke(messages, stop, kwargs)
             return call.done(checked(message))
         except BaseException as exc:
             call.fail(exc)
             raise
 
     async def _aonce(self, tier: Tier, about: dict[str, str], messages: list[BaseMessage],
-                     stop: list[str] | None, run_manager: Any, kwargs: dict) -> AIMessage:
+                     stop: list[str] | None, kwargs: dict) -> AIMessage:
         call = await self._call(tier, about, messages, kwargs).areserve()
         try:
-            message = await tier.model.ainvoke(messages, stop=stop,
-                                               config=_child(run_manager, tier),
-                                               **tier.call_kwargs(kwargs))
+            message = await tier.ainvoke(messages, stop, kwargs)
             return call.done(checked(message))
         except BaseException as exc:
             call.fail(exc)
@@ -285,17 +288,15 @@ class RouterChatModel(BaseChatModel):
             call = self._call(tier, about, messages, kwargs).reserve()
             chunks: list[AIMessageChunk] = []
             try:
-                for chunk in tier.model.stream(messages, stop=stop,
-                                               config=_child(run_manager, tier),
-                                               **tier.call_kwargs(kwargs)):
+                for chunk in tier.stream(messages, stop, kwargs):
                     chunks.append(checked(chunk, AIMessageChunk))
                     if self.stream_mode == "live":
-                        yield as_chunk(chunk, run_manager, tier)
+                        yield as_chunk(chunk, run_manager, tier, first=len(chunks) == 1)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            for chunk in self._finished(call, chunks):
-                yield as_chunk(chunk, run_manager, tier)
+            for n, chunk in enumerate(self._finished(call, chunks)):
+                yield as_chunk(chunk, run_manager, tier, first=n == 0)
             return
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -314,17 +315,15 @@ class RouterChatModel(BaseChatModel):
             call = await self._call(tier, about, messages, kwargs).areserve()
             chunks: list[AIMessageChunk] = []
             try:
-                async for chunk in tier.model.astream(messages, stop=stop,
-                                                      config=_child(run_manager, tier),
-                                                      **tier.call_kwargs(kwargs)):
+                async for chunk in tier.astream(messages, stop, kwargs):
                     chunks.append(checked(chunk, AIMessageChunk))
                     if self.stream_mode == "live":
-                        yield await aas_chunk(chunk, run_manager, tier)
+                        yield await aas_chunk(chunk, run_manager, tier, first=len(chunks) == 1)
             except Exception as exc:  # noqa: BLE001 - sorted by the core
                 error = self._broken(call, tier, exc, chunks)
                 continue
-            for chunk in self._finished(call, chunks):
-                yield await aas_chunk(chunk, run_manager, tier)
+            for n, chunk in enumerate(self._finished(call, chunks)):
+                yield await aas_chunk(chunk, run_manager, tier, first=n == 0)
             return
 
     def _finished(self, call: Call, chunks: list[AIMessageChunk]) -> list[AIMessageChunk]:
@@ -348,26 +347,6 @@ def _caller_metadata(run_manager: Any) -> dict[str, Any]:
     if run_manager is not None:
         return run_manager.metadata or {}
     return (_STREAM_CONFIG.get() or {}).get("metadata") or {}
-
-
-def _child(run_manager: Any, tier: Tier) -> dict[str, Any]:
-    """Config for a tier's call: the router's handlers, tags and metadata (plus the tier's
-    priced name, PRICED_AS, for the spend callback), under the router's run where known."""
-    if run_manager is None:
-        config = _STREAM_CONFIG.get() or {}
-        return {"callbacks": config.get("callbacks"), "tags": config.get("tags") or [],
-                "metadata": {**_own(config.get("metadata") or {}), PRICED_AS: tier.priced_as}}
-    metadata = {**_own(run_manager.inheritable_metadata), PRICED_AS: tier.priced_as}
-    return {"callbacks": CallbackManager(
-        handlers=run_manager.inheritable_handlers, parent_run_id=run_manager.run_id,
-        inheritable_handlers=run_manager.inheritable_handlers,
-        tags=run_manager.inheritable_tags, inheritable_tags=run_manager.inheritable_tags,
-        metadata=metadata, inheritable_metadata=metadata)}
-
-
-def _own(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The caller's metadata without the router's LangSmith fields (the tier sets its own)."""
-    return {k: v for k, v in metadata.items() if not k.startswith("ls_")}
 
 
 def _all_failed(order: list[Tier], errors: list[str]) -> str:

@@ -2,11 +2,12 @@
 attributes the spend by model and by tags (feature, tenant, ...).
 
 Attach it where the calls are made (`config={"callbacks": [tracker], "metadata": {"feature":
-"refunds", "tenant": "acme"}}`). It prices the tiers' own runs, not the router's (whose usage
-repeats the tier's), under the name the tier is priced as. Other models are priced by
-llmopt.pricing.price_for, through `prices` where the run's model name differs from the priced
-one (e.g. {"demo-small": "demo:small"}); a call whose model has no price is kept with cost None
-and counted in `unpriced`, never booked as $0.
+"refunds", "tenant": "acme"}}`). A router's run is one call, priced under the name of the tier
+that answered (its answer's `model_name`; the tiers are called without the caller's callbacks,
+so nothing is counted twice). Other models are priced by llmopt.pricing.price_for under their
+own name, through `prices` where the run's model name differs from the priced one (e.g.
+{"demo-small": "demo:small"}); a call whose model has no price is kept with cost None and counted
+in `unpriced`, never booked as $0.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from langchain_core.outputs import LLMResult
 from llmopt.errors import ConfigError, LlmoptError
 from llmopt.pricing.api import request_cost
 from llmopt.pricing.demo import price_for
-from llmopt.route.router import PRICED_AS, ROUTER_PROVIDER
+from llmopt.route.messages import answered_by
+from llmopt.route.router import ROUTER_PROVIDER
 
 ATTRIBUTES = ("feature", "tenant")
 """Metadata keys copied onto every spend row, besides the model."""
@@ -43,10 +45,8 @@ class SpendTracker(BaseCallbackHandler):
     def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, *, run_id: UUID,
                             metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
         metadata = metadata or {}
-        if metadata.get("ls_provider") == ROUTER_PROVIDER:
-            return
-        model = str(metadata.get(PRICED_AS) or metadata.get("ls_model_name")
-                    or (serialized or {}).get("name") or "")
+        model = None if metadata.get("ls_provider") == ROUTER_PROVIDER else str(
+            metadata.get("ls_model_name") or (serialized or {}).get("name") or "")
         row = {"model": model, **{a: metadata.get(a) for a in self.attributes}}
         with self._lock:
             self._runs[run_id] = row
@@ -57,6 +57,7 @@ class SpendTracker(BaseCallbackHandler):
         if row is None:
             return
         prompt, output = _usage(response)
+        row["model"] = row["model"] or answered_by(response) or ""
         row |= {"prompt_tokens": prompt, "output_tokens": output,
                 "cost_usd": self._cost(row["model"], prompt, output)}
         with self._lock:

@@ -1,15 +1,22 @@
-"""A tier: one LangChain chat model, the price it is billed at and its output cap."""
+"""A tier: one LangChain chat model, the price it is billed at and its output cap.
+
+The router calls a tier's model below LangChain's run machinery (its `_generate` and `_stream`,
+the methods every chat model implements): the router's own run is the one callbacks see, so a
+call's usage is reported once, and a tier's model keeps no cache or callbacks of its own in the
+router. A model bound to tools (`model.bind_tools(...)`) is called with its bound arguments.
+"""
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, convert_to_openai_messages
-from pydantic import BaseModel, ConfigDict, Field
+from langchain_core.runnables import RunnableBinding
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from llmopt.errors import ConfigError
 from llmopt.pricing.api import Price, request_cost
@@ -27,13 +34,70 @@ class Tier(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     name: str = Field(min_length=1)
-    model: BaseChatModel
+    model: BaseChatModel | RunnableBinding
+    """A chat model, or one bound to tools (`model.bind_tools(...)`)."""
     priced_as: str
     max_tokens: int = Field(default=256, ge=1)
     tokenizer: str | None = None
 
+    @model_validator(mode="after")
+    def _priced(self) -> Tier:
+        self.price()  # an unknown name fails now, with close matches, not after a call
+        return self
+
     def price(self) -> Price:
         return _price(self.priced_as)
+
+    @property
+    def where(self) -> str:
+        """Where the tier's calls go: the model's base URL, or its class where it has none."""
+        model = self._parts()[0]
+        return str(getattr(model, "openai_api_base", None) or type(model).__name__)
+
+    # --- calls -------------------------------------------------------------------------------
+
+    def invoke(self, messages: list[BaseMessage], stop: list[str] | None,
+               kwargs: dict[str, Any]) -> BaseMessage:
+        model, bound = self._parts()
+        self._acquire(model)
+        result = model._generate(messages, stop=stop, **bound, **self.call_kwargs(kwargs))
+        return _with_info(result.generations[0])
+
+    async def ainvoke(self, messages: list[BaseMessage], stop: list[str] | None,
+                      kwargs: dict[str, Any]) -> BaseMessage:
+        model, bound = self._parts()
+        if model.rate_limiter:
+            await model.rate_limiter.aacquire(blocking=True)
+        result = await model._agenerate(messages, stop=stop, **bound,
+                                        **self.call_kwargs(kwargs))
+        return _with_info(result.generations[0])
+
+    def stream(self, messages: list[BaseMessage], stop: list[str] | None,
+               kwargs: dict[str, Any]) -> Iterator[BaseMessage]:
+        model, bound = self._parts()
+        self._acquire(model)
+        for chunk in model._stream(messages, stop=stop, **bound, **self.call_kwargs(kwargs)):
+            yield _with_info(chunk)
+
+    async def astream(self, messages: list[BaseMessage], stop: list[str] | None,
+                      kwargs: dict[str, Any]) -> AsyncIterator[BaseMessage]:
+        model, bound = self._parts()
+        if model.rate_limiter:
+            await model.rate_limiter.aacquire(blocking=True)
+        async for chunk in model._astream(messages, stop=stop, **bound,
+                                          **self.call_kwargs(kwargs)):
+            yield _with_info(chunk)
+
+    def _parts(self) -> tuple[BaseChatModel, dict[str, Any]]:
+        """The chat model and the arguments bound to it (tools, tool choice, ...)."""
+        if isinstance(self.model, RunnableBinding):
+            return self.model.bound, dict(self.model.kwargs)
+        return self.model, {}
+
+    @staticmethod
+    def _acquire(model: BaseChatModel) -> None:
+        if model.rate_limiter:
+            model.rate_limiter.acquire(blocking=True)
 
     def cost(self, prompt_tokens: int, output_tokens: int) -> float:
         return request_cost(self.price(), prompt_tokens, 0, output_tokens)
@@ -82,6 +146,16 @@ class Tier(BaseModel):
         counted with the served model's own tokenizer; `options` as `openai` takes them."""
         return cls.openai(name, server.base_url, server.model_name, server.model_name,
                           tokenizer=server.config.model, **options)
+
+
+def _with_info(generation: Any) -> BaseMessage:
+    """The generation's message with its generation info (finish reason, model name, ...) in
+    the message's metadata, as LangChain's run machinery would put it."""
+    message = generation.message
+    info = generation.generation_info or {}
+    if info:
+        message.response_metadata = {**info, **message.response_metadata}
+    return message
 
 
 _PRICES: dict[str, Price] = {}

@@ -55,7 +55,10 @@ class Scripted(BaseChatModel):
     break_after: int | None = None
     prompt_tokens: int = 10
     finish_reason: str = "stop"
+    gate: Any = None
+    """A threading.Event the stream waits on after its first chunk (None: no wait)."""
     _calls: int = PrivateAttr(default=0)
+    _streamed: int = PrivateAttr(default=0)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -65,6 +68,11 @@ class Scripted(BaseChatModel):
     @property
     def calls(self) -> int:
         return self._calls
+
+    @property
+    def streamed(self) -> int:
+        """Chunks yielded so far (all streams)."""
+        return self._streamed
 
     def _next(self) -> Any:
         with self._lock:
@@ -95,7 +103,11 @@ class Scripted(BaseChatModel):
             if step == "break" and i == self.break_after:
                 raise refused()
             last = i == len(words) - 1
+            if i == 1 and self.gate is not None:
+                self.gate.wait(10)
+            self._streamed += 1
             yield ChatGenerationChunk(message=AIMessageChunk(
                 content=word if i == 0 else f" {word}",
                 usage_metadata=self._usage() if last else None,
-                response_metadata={"finish_reason": self.finish_reason} if last else {}))
+                response_metadata={"finish_reason": self.finish_reason,
+                                   "model_name": self.name} if last else {}))

@@ -7,7 +7,15 @@ from langchain_core.messages import convert_to_messages
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from llmopt.route import AllTiersFailed, Budget, StreamBroken, worst_case_usd
+from llmopt.route import (
+    AllTiersFailed,
+    Budget,
+    FallbackPolicy,
+    RouterChatModel,
+    StreamBroken,
+    Tier,
+    worst_case_usd,
+)
 from llmopt.route.scorers import Cascade, HeuristicScorer, SchemaCheck
 from tests.unit.route.conftest import FAST
 from tests.unit.route.fakes import Scripted, api_error, refused, stream_error
@@ -53,9 +61,10 @@ def test_stream_passes_chunks_through(make_router):
 
 
 def test_stream_broken_after_first_tokens_falls_back_to_one_answer(make_router):
+    """Buffered by name: a break after the first tokens falls back, the caller gets one answer."""
     small = Scripted(name="small", text="half of a small answer", script=["break"],
                      break_after=2)
-    router = make_router(small=small)
+    router = make_router(small=small, stream_mode="whole")
     text = "".join(c.text for c in router.stream("hi"))
     assert text == "large answer"
     broken, ok = router.attempts
@@ -66,7 +75,7 @@ def test_stream_broken_after_first_tokens_falls_back_to_one_answer(make_router):
 def test_async_stream_broken_falls_back_too(make_router):
     small = Scripted(name="small", text="half of a small answer", script=["break"],
                      break_after=1)
-    router = make_router(small=small)
+    router = make_router(small=small, stream_mode="whole")
 
     async def collect():
         return "".join([c.text async for c in router.astream("hi")])
@@ -75,11 +84,41 @@ def test_async_stream_broken_falls_back_too(make_router):
 
 
 def test_live_stream_broken_after_first_tokens_raises(make_router):
+    """Live (the default): the caller keeps the tokens it got and is told they are not a whole
+    answer; nothing is spliced onto them."""
     small = Scripted(name="small", text="half of a small answer", script=["break"],
                      break_after=1)
-    router = make_router(small=small, stream_mode="live")
+    router = make_router(small=small)
+    got = []
     with pytest.raises(StreamBroken):
-        list(router.stream("hi"))
+        for chunk in router.stream("hi"):
+            got.append(chunk.text)
+    assert "".join(got) == "half" and len(router.attempts) == 1
+
+
+def test_live_streaming_passes_the_first_chunk_before_the_tier_finishes(make_router):
+    """The first chunk reaches the caller while the tier is still producing the rest."""
+    import threading
+
+    release = threading.Event()
+    small = Scripted(name="small", text="one two three", gate=release)
+    router = make_router(small=small)
+    stream = router.stream("hi")
+    first = next(stream)
+    assert first.text == "one" and small.streamed == 1  # the tier waits on the gate
+    release.set()
+    assert "".join([first.text, *(c.text for c in stream)]) == "one two three"
+
+
+def test_a_summed_stream_names_the_tier_once_and_counts_usage_once(make_router):
+    router = make_router()
+    chunks = list(router.stream("hi"))
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    assert total.response_metadata["routed_to"] == "small"
+    assert total.response_metadata["model_name"] == "demo:small"
+    assert total.usage_metadata["input_tokens"] == 10
 
 
 def test_an_error_sent_inside_a_stream_falls_back(make_router):
@@ -167,3 +206,22 @@ def test_a_budgeted_call_reserves_on_its_own_max_tokens(make_router):
     prompt = tier.prompt_tokens(convert_to_messages(["hello"]))
     assert [a.reserved_usd for a in router.attempts] == pytest.approx(
         [worst_case_usd(tier.price(), prompt, 4), worst_case_usd(tier.price(), prompt, 32)])
+
+
+def test_an_unknown_price_fails_when_the_tier_is_built():
+    """Before any call: a ValueError (pydantic's, around the pricing error) with close matches."""
+    with pytest.raises(ValueError, match="unknown demo model 'demo:smal'; valid: demo:large"):
+        Tier(name="small", model=Scripted(name="small"), priced_as="demo:smal")
+    with pytest.raises(ValueError, match="gpt-4o-mini"):
+        Tier(name="cheap", model=Scripted(name="cheap"), priced_as="gpt-4o-mni")
+
+
+def test_all_tiers_failed_names_each_tier_where_and_why():
+    url = "http://127.0.0.1:9/v1"  # nothing listens there
+    tiers = [Tier.openai(name, url, "m", "demo:small", timeout_s=2) for name in ("small", "large")]
+    router = RouterChatModel(tiers=tiers, policy=FallbackPolicy(retries=0, cooldown_s=0))
+    with pytest.raises(AllTiersFailed) as failed:
+        router.invoke("hi")
+    assert len(failed.value.causes) == 2
+    for cause in failed.value.causes:
+        assert url in cause and "connection" in cause and "Connect" in cause, cause

@@ -39,3 +39,24 @@ def test_streamed_calls_are_priced_and_attributed_too(make_router):
     list(router.stream("hi", config={"callbacks": [tracker], "metadata": {"tenant": "acme"}}))
     assert tracker.frame()["tenant"].tolist() == ["acme"]
     assert tracker.total_usd == pytest.approx(router.attempts[0].cost_usd)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_usage_is_counted_once_by_langchain_and_by_the_tracker(make_router, streamed):
+    from langchain_core.callbacks import get_usage_metadata_callback
+
+    router = make_router()
+    tracker = SpendTracker()
+    with get_usage_metadata_callback() as usage:
+        config = {"callbacks": [tracker]}
+        if streamed:
+            list(router.stream("hi", config=config))
+        else:
+            router.invoke("hi", config=config)
+    (attempt,) = router.attempts
+    assert usage.usage_metadata == {"demo:small": {
+        "input_tokens": attempt.prompt_tokens, "output_tokens": attempt.output_tokens,
+        "total_tokens": attempt.prompt_tokens + attempt.output_tokens}}
+    (row,) = tracker.rows
+    assert (row["model"], row["prompt_tokens"], row["output_tokens"]) == (
+        "demo:small", attempt.prompt_tokens, attempt.output_tokens)
