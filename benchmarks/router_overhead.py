@@ -17,6 +17,9 @@ Two measurements:
     scorers), and LiteLLM's Router sending the same request to the same tier (LiteLLM is given
     the router's decision, so its figure holds no scoring). Reported: p50 and p99 latency and the
     difference of medians against the direct call.
+  * streamed, on the same servers and requests, interleaved: time to the first chunk with text
+    from the tier's own ChatOpenAI `.stream`, from the router streaming live (the default) and
+    from the router streaming whole answers (`stream_mode="whole"`, no token before the last).
 
 With --quality, what the encoder costs in routing: demo `small` (in process, greedy) answers
 1,200 demo requests, graded; each encoder's scorer is fit on 600 and scored on the other 600,
@@ -148,6 +151,32 @@ def end_to_end(requests: int, chosen: dict[str, object], items: list, servers: d
     return {n: percentiles(v) for n, v in samples.items()}
 
 
+def first_chunk_s(stream: object) -> float:
+    """Seconds from asking to the first chunk with text (the stream is read to its end)."""
+    start, first = time.perf_counter(), None
+    for chunk in stream:  # type: ignore[attr-defined]
+        if first is None and chunk.content:
+            first = time.perf_counter() - start
+    return first if first is not None else time.perf_counter() - start
+
+
+def streamed(requests: int, items: list, servers: dict) -> dict[str, dict]:
+    """Time to first chunk: the tier's own stream against the router's, live and whole."""
+    tiers = [Tier.openai(name, s.base_url, s.model_name, s.model_name, max_tokens=32)
+             for name, s in servers.items()]
+    routers = {f"router ({mode})": RouterChatModel(tiers=tiers, scorer=HeuristicScorer(),
+                                                    thresholds=[0.5], stream_mode=mode)
+               for mode in ("live", "whole")}
+    samples: dict[str, list[float]] = {"direct": [], **{n: [] for n in routers}}
+    for i in range(requests):
+        messages = items[i % len(items)].messages()
+        tier = tiers[routers["router (live)"].route(_as_lc(messages))]
+        samples["direct"].append(first_chunk_s(tier.model.stream(messages, max_tokens=32)))
+        for name, router in routers.items():
+            samples[name].append(first_chunk_s(router.stream(messages)))
+    return {n: percentiles(v) for n, v in samples.items()}
+
+
 def _as_lc(messages: list[dict]) -> list:
     from langchain_core.messages import convert_to_messages
 
@@ -194,6 +223,7 @@ def main() -> None:
         [t.join() for t in threads]
         try:
             report["end_to_end"] = end_to_end(args.requests, chosen, items[80:], servers, None)
+            report["stream_ttft"] = streamed(args.requests, items[80:], servers)
             if args.litellm_python:
                 heuristic = chosen["heuristic"]
                 report["end_to_end_litellm"] = run_litellm(args.litellm_python, {

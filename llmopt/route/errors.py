@@ -57,9 +57,11 @@ def described(exc: BaseException) -> str:
     """An error and what caused it, in one line (the client's "Connection error." says little
     without the refused connection under it)."""
     text = f"{type(exc).__name__}: {exc}"
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None and str(cause) not in text:
-        text += f" (from {type(cause).__name__}: {cause})"
+    cause, seen = exc.__cause__ or exc.__context__, 0
+    while cause is not None and seen < 5:  # the first cause that says something new
+        if str(cause) not in text:
+            return f"{text} (from {type(cause).__name__}: {cause})"[:300]
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
     return text[:300]
 
 

@@ -29,8 +29,9 @@ def joined(chunks: list[AIMessageChunk]) -> AIMessage:
     total = chunks[0]
     for chunk in chunks[1:]:
         total = total + chunk
-    return AIMessage(content=total.content, usage_metadata=total.usage_metadata,
-                     response_metadata=total.response_metadata)
+    return AIMessage(content=total.content, tool_calls=total.tool_calls,
+                     invalid_tool_calls=total.invalid_tool_calls,
+                     usage_metadata=total.usage_metadata, response_metadata=total.response_metadata)
 
 
 def tagged(metadata: dict, tier: Tier | None) -> dict:

@@ -34,10 +34,10 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import RunnableConfig, ensure_config
+from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from llmopt.errors import ConfigError
@@ -131,6 +131,20 @@ class RouterChatModel(BaseChatModel):
             if t.name == name:
                 return t
         raise ConfigError(f"unknown tier {name!r}; tiers: {[t.name for t in self.tiers]}")
+
+    # --- tools and structured output -------------------------------------------------------
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None,
+                   **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
+        """This router with `tools` bound on every tier by the tier's own `bind_tools` (each
+        provider gets its format; `tool_choice` and `kwargs` pass as it takes them); ConfigError
+        naming a tier whose model cannot call tools. The answering tier's tool calls come back
+        as the message's `tool_calls`, through fallback and streams alike. The bound router
+        shares this one's attempts, cooldown and budget. LangChain's `with_structured_output`
+        builds on this: one tool, forced (tool_choice "any"), its call parsed."""
+        traced = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("ls_")}
+        tiers = [tier.with_tools(tools, tool_choice, kwargs) for tier in self.tiers]
+        return self.model_copy(update={"tiers": tiers}).bind(**traced)
 
     # --- routing ---------------------------------------------------------------------------
 

@@ -3,12 +3,14 @@
 The router calls a tier's model below LangChain's run machinery (its `_generate` and `_stream`,
 the methods every chat model implements): the router's own run is the one callbacks see, so a
 call's usage is reported once, and a tier's model keeps no cache or callbacks of its own in the
-router. A model bound to tools (`model.bind_tools(...)`) is called with its bound arguments.
+router. A model bound to tools (`model.bind_tools(...)`, or `with_tools` below) is called with
+its bound arguments.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -88,6 +90,24 @@ class Tier(BaseModel):
                                           **self.call_kwargs(kwargs)):
             yield _with_info(chunk)
 
+    def with_tools(self, tools: Sequence[Any], tool_choice: Any, kwargs: dict[str, Any]) -> Tier:
+        """This tier with `tools` bound by its own model's `bind_tools` (so each provider gets
+        its own format; `tool_choice` and `kwargs` as that method takes them), over what was
+        bound before; ConfigError naming the tier where its model cannot call tools."""
+        model, bound = self._parts()
+        choice = {} if tool_choice is None else {"tool_choice": tool_choice}
+        try:
+            tooled = model.bind_tools(tools, **choice, **kwargs)
+        except NotImplementedError as exc:
+            raise ConfigError(f"tier {self.name!r}: its model ({type(model).__name__}) cannot "
+                              f"call tools ({exc or 'bind_tools is not implemented'}); give "
+                              "every tier a model that can, or route without tools") from exc
+        if not isinstance(tooled, RunnableBinding) or tooled.bound is not model:
+            raise ConfigError(f"tier {self.name!r}: {type(model).__name__}.bind_tools returned "
+                              f"{type(tooled).__name__}, not the model with arguments bound")
+        both = RunnableBinding(bound=model, kwargs={**bound, **tooled.kwargs})
+        return self.model_copy(update={"model": both})
+
     def _parts(self) -> tuple[BaseChatModel, dict[str, Any]]:
         """The chat model and the arguments bound to it (tools, tool choice, ...)."""
         if isinstance(self.model, RunnableBinding):
@@ -115,14 +135,17 @@ class Tier(BaseModel):
         return cap
 
     def prompt_tokens(self, messages: Sequence[BaseMessage]) -> int:
-        """The prompt's tokens: exact with `tokenizer` (its chat template, generation prompt
-        added, as the server counts them), else an upper bound from the messages' bytes."""
+        """The prompt's tokens, bound tools included: exact with `tokenizer` (its chat template,
+        generation prompt added, as the server counts them), else an upper bound from the
+        messages' bytes and the tools' JSON (indented, as chat templates tend to render it)."""
+        tools = self._parts()[1].get("tools") or None
         if self.tokenizer is None:
-            return prompt_token_bound([m.text for m in messages])
+            texts = [m.text for m in messages]
+            return prompt_token_bound(texts + ([json.dumps(tools, indent=4)] if tools else []))
         chat = convert_to_openai_messages(list(messages))
         with _TOKENIZER_LOCK:  # first load imports transformers; a Rust tokenizer is not
             ids = _tokenizer(self.tokenizer).apply_chat_template(  # safe to share unlocked
-                chat, add_generation_prompt=True, tokenize=True, return_dict=False)
+                chat, tools=tools, add_generation_prompt=True, tokenize=True, return_dict=False)
         return len(ids)
 
     @classmethod

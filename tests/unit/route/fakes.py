@@ -6,8 +6,9 @@ exercised in tests/integration/route.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -15,6 +16,8 @@ import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import PrivateAttr
 
 _REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
@@ -47,6 +50,8 @@ class Scripted(BaseChatModel):
 
     `script`: per call, None (answer) or an exception to raise; past its end, answers.
     `break_after`: when streaming, raise this many chunks in (once per scripted "break").
+    With tools bound (`bind_tools`), answers with one call of the chosen tool (the named
+    `tool_choice`, else the first) with `tool_args`; streamed, the call comes in the first chunk.
     """
 
     name: str = "scripted"
@@ -55,6 +60,7 @@ class Scripted(BaseChatModel):
     break_after: int | None = None
     prompt_tokens: int = 10
     finish_reason: str = "stop"
+    tool_args: dict = {}
     gate: Any = None
     """A threading.Event the stream waits on after its first chunk (None: no wait)."""
     _calls: int = PrivateAttr(default=0)
@@ -87,10 +93,26 @@ class Scripted(BaseChatModel):
         return {"input_tokens": self.prompt_tokens, "output_tokens": out,
                 "total_tokens": self.prompt_tokens + out}
 
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None,
+                   **kwargs: Any) -> Runnable:
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+
+    def _tool_call(self, kwargs: dict) -> dict | None:
+        """The call this answer makes: None without tools bound."""
+        if not kwargs.get("tools"):
+            return None
+        names = [t["function"]["name"] for t in kwargs["tools"]]
+        choice = kwargs.get("tool_choice")
+        name = choice if choice in names else names[0]
+        return {"name": name, "args": self.tool_args, "id": f"call-{self.name}-{self._calls}"}
+
     def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
         self._next()
-        message = AIMessage(content=self.text, usage_metadata=self._usage(),
+        call = self._tool_call(kwargs)
+        message = AIMessage(content="" if call else self.text, tool_calls=[call] if call else [],
+                            usage_metadata=self._usage(),
                             response_metadata={"finish_reason": self.finish_reason,
                                                "model_name": self.name})
         return ChatResult(generations=[ChatGeneration(message=message)])
@@ -98,6 +120,13 @@ class Scripted(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         step = self._next()
+        call = self._tool_call(kwargs)
+        if call is not None:
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
+                {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"],
+                 "index": 0}], usage_metadata=self._usage(),
+                response_metadata={"finish_reason": "tool_calls", "model_name": self.name}))
+            return
         words = self.text.split(" ")
         for i, word in enumerate(words):
             if step == "break" and i == self.break_after:
@@ -111,3 +140,9 @@ class Scripted(BaseChatModel):
                 usage_metadata=self._usage() if last else None,
                 response_metadata={"finish_reason": self.finish_reason,
                                    "model_name": self.name} if last else {}))
+
+
+class NoTools(Scripted):
+    """A scripted model that cannot call tools (LangChain's default `bind_tools` refuses)."""
+
+    bind_tools = BaseChatModel.bind_tools

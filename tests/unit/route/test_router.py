@@ -224,4 +224,60 @@ def test_all_tiers_failed_names_each_tier_where_and_why():
         router.invoke("hi")
     assert len(failed.value.causes) == 2
     for cause in failed.value.causes:
-        assert url in cause and "connection" in cause and "Connect" in cause, cause
+        assert url in cause and "connection" in cause and "refused" in cause, cause  # the cause
+
+
+def _add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+def _tooled(**large):
+    return (Scripted(name="small", tool_args={"a": 1, "b": 2}),
+            Scripted(name="large", tool_args={"a": 3, "b": 4}, **large))
+
+
+def test_tool_calls_come_back_from_the_tier_that_answered_after_fallback(make_router):
+    small, large = _tooled()
+    small.script = [refused()]
+    router = make_router(small, large)
+    message = router.bind_tools([_add], tool_choice="any").invoke("add 3 and 4")
+    assert message.tool_calls[0]["name"] == "_add" and message.tool_calls[0]["args"] == {
+        "a": 3, "b": 4}
+    assert message.response_metadata["routed_to"] == "large"
+    assert [a.tier for a in router.attempts] == ["small", "large"]  # shared with the bound one
+
+
+@pytest.mark.parametrize("mode", ["live", "whole"])
+def test_a_streamed_tool_call_sums_to_one_call(make_router, mode):
+    router = make_router(*_tooled(), stream_mode=mode).bind_tools([_add])
+    chunks = list(router.stream("add 1 and 2"))
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total = total + chunk
+    assert total.tool_calls == [{"name": "_add", "args": {"a": 1, "b": 2},
+                                 "id": total.tool_calls[0]["id"], "type": "tool_call"}]
+    assert total.response_metadata["routed_to"] == "small"
+
+
+def test_structured_output_parses_the_routed_tiers_call(make_router):
+    from pydantic import BaseModel
+
+    class Sum(BaseModel):
+        a: int
+        b: int
+
+    small, large = _tooled()
+    router = make_router(small, large)
+    assert router.with_structured_output(Sum).invoke("add 1 and 2") == Sum(a=1, b=2)
+    tooled = router.bind_tools([Sum], ls_structured_output_format={"schema": Sum})
+    assert all("ls_structured_output_format" not in t._parts()[1] for t in tooled.bound.tiers)
+
+
+def test_a_tier_that_cannot_call_tools_is_refused_with_its_name(make_router):
+    from llmopt.errors import ConfigError
+    from tests.unit.route.fakes import NoTools
+
+    router = make_router(large=NoTools(name="large"))
+    with pytest.raises(ConfigError, match="tier 'large'"):
+        router.bind_tools([_add])

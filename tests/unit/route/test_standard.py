@@ -1,7 +1,7 @@
 """LangChain's standard unit tests (langchain-tests) for the router, on scripted tiers.
 
-Tool calling and structured output are off (the demo models cannot do them; see
-tests/integration/route/test_router_standard.py for the suite against vLLM).
+Tool calling and structured output are on: the scripted tiers answer with a tool call when
+tools are bound (tests/integration/route/test_router_standard.py runs the suite against vLLM).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ class RouterFeatures:
 
     @property
     def has_tool_calling(self) -> bool:
-        return False
+        return True
 
     @property
     def has_structured_output(self) -> bool:
-        return False
+        return True
 
     @property
     def supports_model_override(self) -> bool:

@@ -50,3 +50,33 @@ def test_a_served_tier_is_priced_and_counted_as_its_server_says():
                                                                    str(assets.model_dir("small")))
     assert tier.model.openai_api_base == "http://127.0.0.1:9/v1"
     assert tier.price().input > 0
+
+
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+def test_tools_are_bound_by_the_tiers_own_model_over_what_it_had():
+    t = Tier(name="small", model=Scripted(name="small").bind(temperature=0),
+             priced_as="demo:small")
+    tooled = t.with_tools([add], "any", {"parallel_tool_calls": False})
+    model, bound = tooled._parts()
+    assert isinstance(model, Scripted) and bound["temperature"] == 0
+    assert [x["function"]["name"] for x in bound["tools"]] == ["add"]
+    assert (bound["tool_choice"], bound["parallel_tool_calls"]) == ("any", False)
+    assert t._parts()[1] == {"temperature": 0}  # the tier itself is unchanged
+
+
+def test_a_model_that_cannot_call_tools_is_named():
+    from tests.unit.route.fakes import NoTools
+
+    t = Tier(name="legacy", model=NoTools(name="legacy"), priced_as="demo:small")
+    with pytest.raises(ConfigError, match="tier 'legacy'.*NoTools.*cannot call tools"):
+        t.with_tools([add], None, {})
+
+
+def test_the_budgets_prompt_count_includes_the_bound_tools():
+    messages = convert_to_messages(["hi"])
+    plain = tier()
+    assert plain.with_tools([add], None, {}).prompt_tokens(messages) > plain.prompt_tokens(messages)
