@@ -18,6 +18,11 @@ callbacks, so LangChain's usage callback and `SpendTracker` count each call's us
 as the tier that answered (`response_metadata["model_name"]`; `"routed_to"` names the tier, on
 the first chunk of a stream only, since LangChain joins chunks' strings). Every attempt, failed
 ones included, stays in `attempts`.
+
+Tools and structured output: `bind_tools` binds the tools on every tier (each with its own
+`bind_tools`), so whichever tier answers, after fallback too, its calls come back as the
+message's `tool_calls`; LangChain's `with_structured_output` builds on it. A cascade checks the
+cheap tier's text, so it is for answers, not tool calls.
 """
 
 from __future__ import annotations
