@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from langchain_core.outputs import ChatGeneration, Generation
 
 from llmopt.errors import ConfigError
 
+MAX_NAMESPACE = 128
 _TEMPERATURE = re.compile(r"""['"]?temperature['"]?\s*[:=,]\s*([-+0-9.eE]+)""")
 
 
@@ -87,11 +89,22 @@ def load_generations(raw: str | bytes) -> list[Generation]:
     return gens
 
 
+NAMESPACE_RULE = (f"1 to {MAX_NAMESPACE} characters, none of them ':' (the key separator) or a "
+                  "control character (NUL, newline, ...)")
+"""The one rule for a tenant's name, on every backend (docs/caches.md). Glob characters
+(`*`, `?`, `[`, `]`, `\\`) are allowed: the Redis caches escape them in every key pattern."""
+
+
 def check_namespace(namespace: str) -> str:
-    if not isinstance(namespace, str) or not namespace or ":" in namespace:
-        raise ConfigError(f"cache namespace {namespace!r} is not valid; use a non-empty string "
-                          "without ':' (one per tenant)")
-    return namespace
+    """`namespace` when it follows NAMESPACE_RULE, else a ConfigError that shows it."""
+    if (isinstance(namespace, str) and 1 <= len(namespace) <= MAX_NAMESPACE
+            and ":" not in namespace
+            and not any(unicodedata.category(c) == "Cc" for c in namespace)):
+        return namespace
+    shown = repr(namespace) if len(str(namespace)) <= 60 else (
+        f"{str(namespace)[:40]!r}... ({len(namespace)} characters)")
+    raise ConfigError(f"cache namespace (tenant) {shown} is not valid: a tenant name is "
+                      f"{NAMESPACE_RULE}")
 
 
 class ResponseCache(BaseCache):
