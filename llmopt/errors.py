@@ -3,6 +3,7 @@
     LlmoptError                      base; catch this to catch them all
     ├── ConfigError (ValueError)     bad input: names the bad value and what is valid
     ├── AssetError                   a model folder, manifest or asset is missing or corrupt
+    ├── CacheError                   a cache store could not do what was asked; nothing changed
     ├── GradeError (ValueError)      a model output the grader cannot parse (scored wrong)
     └── ServerError                  a model server misbehaved
         ├── PortInUseError           the port is already taken
@@ -27,6 +28,11 @@ class ConfigError(LlmoptError, ValueError):
 
 class AssetError(LlmoptError):
     """A model folder, manifest or other asset is missing or does not match its manifest."""
+
+
+class CacheError(LlmoptError):
+    """A cache store could not do what was asked (a file another process keeps locked); its
+    data was left as it was."""
 
 
 class GradeError(LlmoptError, ValueError):

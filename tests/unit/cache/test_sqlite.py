@@ -145,3 +145,66 @@ def test_default_file_is_in_the_results_folder(tmp_path, monkeypatch) -> None:
     assert c.path == tmp_path / "results" / "response_cache.sqlite" == default_path()
     c.put("p", LLM, "a")
     assert c.path.is_file() and SqliteCache().get("p", LLM) == "a"
+
+
+def _locked_by_another_process(path, journal: str = "WAL"):
+    """A second connection (as another process would hold it) in the middle of a write."""
+    import sqlite3
+
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute(f"PRAGMA journal_mode={journal}")
+    other.execute("CREATE TABLE IF NOT EXISTS llmopt_cache (key TEXT PRIMARY KEY, namespace TEXT"
+                  " NOT NULL, value TEXT NOT NULL, created REAL NOT NULL, used REAL NOT NULL)")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT OR REPLACE INTO llmopt_cache VALUES ('k', 'other', 'v', 0, 0)")
+    return other
+
+
+def test_a_file_locked_at_open_is_refused_and_left_as_it_is(tmp_path, monkeypatch) -> None:
+    from llmopt.errors import CacheError
+
+    monkeypatch.setattr(sqlite_mod, "BUSY_TIMEOUT_S", 0.05)
+    path = tmp_path / "c.db"
+    other = _locked_by_another_process(path, journal="DELETE")
+    with pytest.raises(CacheError, match="locked by another process"):
+        SqliteCache(path)
+    other.execute("COMMIT")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.db"]  # nothing set aside
+    assert other.execute("SELECT value FROM llmopt_cache").fetchall() == [("v",)]
+
+
+def test_a_lock_mid_run_is_a_miss_or_a_dropped_write_not_an_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sqlite_mod, "BUSY_TIMEOUT_S", 0.05)
+    path = tmp_path / "c.db"
+    c = SqliteCache(path)
+    c.put("p", LLM, "a")
+    other = _locked_by_another_process(path)
+    assert c.get("p", LLM) == "a"  # WAL: the read goes through; its last-use touch waits
+    c.put("q", LLM, "b")
+    assert (c.stats.degraded, c.stats.writes) == (2, 1)
+    other.execute("COMMIT")
+    assert c.get("q", LLM) is None and c.get("p", LLM) == "a"
+    assert sorted(p.name for p in tmp_path.iterdir() if ".corrupt" in p.name) == []
+
+
+def test_a_folder_is_refused_not_replaced(tmp_path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="is a folder"):
+        SqliteCache(folder)
+    assert (folder / "keep.txt").read_text() == "mine" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_another_applications_database_is_refused_untouched(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match=r"another application's database.*users"):
+        SqliteCache(path)
+    assert path.read_bytes() == before and not (tmp_path / "app.db-wal").exists()
