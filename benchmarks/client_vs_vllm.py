@@ -117,7 +117,7 @@ def llmopt_run(target: Target, items, args) -> dict:
     def client() -> list[float | None]:
         result = run(endpoint_for(target, args), items,
                      ConcurrentProfile(concurrency=args.concurrency, max_requests=len(items)),
-                     progress=False, resume=False)
+                     progress=False, existing="overwrite")
         frame = result.frame()
         return [t if s == "ok" else None for t, s in zip(frame["ttft_s"], frame["status"],
                                                           strict=True)]

@@ -45,7 +45,7 @@ def measure(server: VllmServer, items, streams: int, max_tokens: int) -> dict[st
                            max_tokens=max_tokens, extra_body={"ignore_eos": True})
     result = run(endpoint, items[: STREAMS[streams]],
                  ConcurrentProfile(concurrency=streams, max_requests=STREAMS[streams]),
-                 progress=False, resume=False)
+                 progress=False, existing="overwrite")
     row = result.summary().iloc[0]
     frame = result.frame()
     return {"req/s": row["req_per_s"], "out tok/s": row["output_tokens_per_s"],

@@ -62,6 +62,7 @@ def bench(
     out: str = typer.Option("results/bench.jsonl", help="results JSONL (appended as requests "
                             "finish; stage runs go to *.stages.jsonl beside it)"),
     resume: bool = typer.Option(False, help="continue an interrupted run in --out"),
+    overwrite: bool = typer.Option(False, help="start --out again, discarding its earlier run"),
     api_key_env: str = typer.Option(None, help="name of the env variable holding the API key"),
     price_model: str = typer.Option(None, help="price requests as this model (genai-prices "
                                     "name or demo:large / demo:small)"),
@@ -82,8 +83,8 @@ def bench(
         options = command.BenchOptions(
             workload=workload, profile=profile, concurrency=concurrency, rate=rate, rates=rates,
             seed=seed, max_requests=max_requests, max_seconds=max_seconds, warmup=warmup,
-            out=Path(out), resume=resume, price_model=price_model, metrics_url=metrics_url,
-            stop_after_ok=stop_after_ok, progress=progress)
+            out=Path(out), resume=resume, overwrite=overwrite, price_model=price_model,
+            metrics_url=metrics_url, stop_after_ok=stop_after_ok, progress=progress)
         result = command.main(target, options)
     except (ConfigError, ValidationError) as error:
         typer.echo(f"error: {error}", err=True)

@@ -1,9 +1,9 @@
 """Configs as data: one YAML reader and one validator for families of configs told apart by a
 tag field (a load profile's `kind`, a compression method's `kind`, a recipe's `scheme`).
 
-Bad input gets a ConfigError that names it: the file that does not exist, the line of a YAML
-syntax error, a document that is not a mapping, an unknown tag (with the valid ones), or each
-bad field with the value it got.
+Bad input gets a ConfigError that names it: the file that does not exist or is not UTF-8, the
+line of a YAML syntax error, a document that is not a mapping, an unknown tag (with the valid
+ones), or each bad field with the value it got.
 """
 
 from __future__ import annotations
@@ -20,6 +20,22 @@ from llmopt.errors import ConfigError
 T = TypeVar("T", bound=BaseModel)
 
 
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of `path`; a ConfigError naming the file, the line and the byte where it
+    is not UTF-8 (a Latin-1 export, say)."""
+    return decoded(path.read_bytes(), f"{what} {str(path)!r}")
+
+
+def decoded(data: bytes, where: str, first_line: int = 1) -> str:
+    """`data` as UTF-8; a ConfigError naming `where`, the line and the byte where it is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        raise ConfigError(f"{where} is not UTF-8: byte {data[exc.start]:#04x} on line {line} "
+                          f"({exc.reason}); save it as UTF-8") from None
+
+
 def read_yaml(source: str | Path, what: str) -> dict[str, Any]:
     """The mapping in a YAML file (a `Path`, or a one-line string ending in .yaml / .yml) or
     in YAML text (any other string); `what` names it in errors ("recipe", "profile", ...)."""
@@ -27,7 +43,7 @@ def read_yaml(source: str | Path, what: str) -> dict[str, Any]:
         path = Path(source).expanduser()
         if not path.is_file():
             raise ConfigError(f"{what} file {str(source)!r} does not exist")
-        source, where = path.read_text(encoding="utf-8"), f"{what} file {str(path)!r}"
+        source, where = read_text(path, f"{what} file"), f"{what} file {str(path)!r}"
     else:
         where = what
     try:

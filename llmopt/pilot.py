@@ -39,7 +39,7 @@ def run(profile_path: str | Path, only: list[str] | None = None, resume: bool = 
     """Run the pilot; returns the output folder."""
     profile = Profile.load(profile_path)
     profile.prepare()
-    out = (REPO_ROOT / profile.results_dir / profile.profile).resolve()
+    out = profile.results_folder()
     parameters = {**profile.parameters(), "results_dir": str(out)}
     selected = [nb for nb in notebooks() if not only or nb.stem in only]
     if only and len(selected) != len(only):

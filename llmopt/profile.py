@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from llmopt import offline, workload
 from llmopt.config import explain, read_yaml
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError
 from llmopt.serve import ServeConfig, VllmServer
+from llmopt.settings import REPO_ROOT
 from llmopt.workload import WorkloadItem
 
 DEMO_PREFIX = "demo:"
@@ -45,21 +46,14 @@ class Profile(BaseModel):
     """The traffic the business case is sized for."""
     gpu: str = "L4-24GB"
     """The rented GPU self-hosting is priced with (a name in llmopt.pricing's GPU catalog)."""
-    setup_cost_usd: float = 0.0
+    setup_cost_usd: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     """One-off cost of moving to self-hosting (engineering, migration), for the payback."""
-    quality_budget_points: float = 2.0
+    quality_budget_points: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     """The accuracy a technique may lose (points) and still be kept: a decision keeps it only
     when the 95% interval of its paired difference lies above minus this (llmopt.evidence)."""
     eagle_head: str | None = None
     """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
     decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
-
-    @field_validator("quality_budget_points")
-    @classmethod
-    def _not_negative(cls, value: float) -> float:
-        if not value >= 0:
-            raise ValueError(f"must be >= 0 accuracy points, got {value}")
-        return value
 
     @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod
@@ -72,9 +66,21 @@ class Profile(BaseModel):
     def load(cls, path: str | Path) -> Profile:
         data = read_yaml(Path(path), "profile")
         try:
-            return cls.model_validate(data)
+            profile = cls.model_validate(data)
         except ValidationError as error:
             raise ConfigError(f"{path}: {explain(error)}") from None
+        profile.results_folder()
+        return profile
+
+    def results_folder(self) -> Path:
+        """Where the pilot writes: `<repository>/<results_dir>/<profile>`. A results_dir that
+        leads out of the repository (`..`, an absolute path) is refused: a shared profile must
+        not write wherever it says."""
+        out = (REPO_ROOT / self.results_dir / self.profile).resolve()
+        if not out.is_relative_to(REPO_ROOT.resolve()):
+            raise ConfigError(f"results_dir {self.results_dir!r} leads out of the repository "
+                              f"(to {out}); give a folder inside it, such as 'results'")
+        return out
 
     @classmethod
     def from_parameters(cls, namespace: dict) -> Profile:

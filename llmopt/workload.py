@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from llmopt.config import read_text
 from llmopt.errors import ConfigError
 
 
@@ -44,7 +45,7 @@ def load_jsonl(path: str | Path) -> list[WorkloadItem]:
     if not path.is_file():
         raise ConfigError(f"workload file {path} does not exist")
     items = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(read_text(path, "workload file").splitlines(), start=1):
         if not line.strip():
             continue
         try:

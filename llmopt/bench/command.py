@@ -13,6 +13,7 @@ from llmopt.bench.endpoint import Endpoint
 from llmopt.bench.profiles import PROFILES, LoadProfile, profile_from
 from llmopt.bench.result import BenchResult
 from llmopt.bench.runner import RunOptions, run
+from llmopt.bench.store import Existing
 from llmopt.errors import ConfigError
 from llmopt.pricing import Price, price_for
 from llmopt.workload import WorkloadItem, load_jsonl
@@ -56,6 +57,7 @@ class BenchOptions(BaseModel):
     warmup: int = 0
     out: Path = Path("results/bench.jsonl")
     resume: bool = False
+    overwrite: bool = False
     price_model: str | None = None
     metrics_url: str | None = None
     stop_after_ok: int | None = None
@@ -95,9 +97,16 @@ class BenchOptions(BaseModel):
             data[CONCURRENCY_FIELD[self.profile]] = self.concurrency
         return profile_from(data)
 
+    def existing(self) -> Existing:
+        """What --resume / --overwrite say to do with an --out that holds an earlier run
+        (neither: refuse, and say how to choose)."""
+        if self.resume and self.overwrite:
+            raise ConfigError("--resume and --overwrite contradict each other; give one")
+        return "resume" if self.resume else "overwrite" if self.overwrite else "refuse"
+
     def run_options(self, model: str) -> RunOptions:
         return RunOptions(price=resolve_price(model, self.price_model), results_path=self.out,
-                          resume=self.resume, stop_after_ok=self.stop_after_ok,
+                          existing=self.existing(), stop_after_ok=self.stop_after_ok,
                           server=self.metrics_url, progress=self.progress)
 
 

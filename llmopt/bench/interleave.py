@@ -67,7 +67,7 @@ def interleaved(arms: dict[str, Arm], *, concurrency: int = 1, rounds: int = 6,
         arm = arms[name]
         path = Path(results_dir) / f"{name}-round{r}.jsonl"
         parts[name].append(run(arm.endpoint, chunk, _stage(concurrency, len(chunk)),
-                               results_path=path, resume=False, server=arm.server,
+                               results_path=path, existing="overwrite", server=arm.server,
                                progress=False, **run_args))
     return {name: merged(got) for name, got in parts.items()}
 

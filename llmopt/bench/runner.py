@@ -32,7 +32,7 @@ from llmopt.bench.profiles import LoadProfile, profile_from
 from llmopt.bench.record import RequestRecord
 from llmopt.bench.result import BenchResult
 from llmopt.bench.scheduler import Grader, Session, StageRunner
-from llmopt.bench.store import ResultsStore
+from llmopt.bench.store import Existing, ResultsStore
 from llmopt.config import explain
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError
@@ -55,8 +55,9 @@ class RunOptions(BaseModel):
     price: Price | None = None
     results_path: Path | None = None
     """A JSONL file the records are appended to as they finish (None: kept in memory)."""
-    resume: bool = True
-    """Continue the run in `results_path`: item ids a stage already recorded are not sent."""
+    existing: Existing = "resume"
+    """What to do with a `results_path` that holds an earlier run: "resume" it (item ids a
+    stage already recorded are not sent), "overwrite" it, or "refuse" (ConfigError)."""
     stop_after_ok: int | None = Field(default=None, ge=1)
     """End each stage once this many measured requests succeeded (in-flight ones are awaited
     and flagged `wasted`)."""
@@ -84,7 +85,7 @@ async def arun(endpoint: Endpoint, items: list[WorkloadItem],
     options = _options(options, fields)
     _check(endpoint, items)
     session = Session(endpoint=endpoint, items=items,
-                      store=ResultsStore(options.results_path, options.resume),
+                      store=ResultsStore(options.results_path, options.existing),
                       grader=options.grader, price=options.price,
                       stop_after_ok=options.stop_after_ok,
                       scrape=_scraper(options.server, endpoint.model),

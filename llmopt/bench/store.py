@@ -1,21 +1,29 @@
 """`ResultsStore`: records and stage runs, appended to JSONL one line at a time.
 
 `results.jsonl` holds one `RequestRecord` per line; `results.stages.jsonl` beside it one
-`StageRun` per finished stage. Each line is written and flushed as soon as it exists, so an
-interrupted run keeps every request that finished; a line cut off by the interruption is
-dropped when the files are read back.
+`StageRun` per finished stage. Each line is written and synced to disk (fsync) before the
+request counts as done, so an interrupted run keeps every request that finished; a line cut off
+by the interruption (inside a character or not) is dropped when the files are read back, and
+its request is sent again on resume.
+
+The files are append-only unless told otherwise: a store on a file that already holds records
+continues it (`existing="resume"`), starts it again (`"overwrite"`), or, by default on the
+command line, refuses (`"refuse"`) and says how to choose.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from llmopt.bench.record import RequestRecord, StageRun
+from llmopt.config import decoded
 from llmopt.errors import ConfigError
+
+Existing = Literal["resume", "overwrite", "refuse"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,28 +35,28 @@ def stages_path(path: str | Path) -> Path:
 
 
 class ResultsStore:
-    """The records of a run, in memory and (with a path) on disk.
+    """The records of a run, in memory and (with a path) on disk; `existing` says what to do
+    with a file that already holds records (see the module's doc)."""
 
-    With `resume`, the files' records are read back and new lines are appended; without it,
-    the files are started afresh.
-    """
-
-    def __init__(self, path: str | Path | None = None, resume: bool = True) -> None:
+    def __init__(self, path: str | Path | None = None, existing: Existing = "resume") -> None:
         self.path = Path(path) if path is not None else None
         self.records: list[RequestRecord] = []
         self.stages: list[StageRun] = []
         if self.path is not None:
-            self._open(self.path, resume)
+            self._open(self.path, existing)
 
-    def _open(self, path: Path, resume: bool) -> None:
+    def _open(self, path: Path, existing: Existing) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for file in (path, stages_path(path)):
-            if not resume or not file.exists():
+        files = (path, stages_path(path))
+        held = [f for f in files if f.is_file() and f.stat().st_size > 0]
+        if held and existing == "refuse":
+            raise ConfigError(f"{path} already holds an earlier run's results; choose: --resume "
+                              "to continue it, --overwrite to start it again, or another --out")
+        for file in files:
+            if existing == "overwrite" or not file.exists():
                 file.write_text("")
         self.records = read_jsonl(path, RequestRecord, repair=True)
         self.stages = read_jsonl(stages_path(path), StageRun, repair=True)
-        for file in (path, stages_path(path)):
-            _end_with_newline(file)
 
     def append(self, record: RequestRecord) -> None:
         self.records.append(record)
@@ -63,6 +71,7 @@ class ResultsStore:
             with path.open("a", encoding="utf-8") as file:
                 file.write(row.model_dump_json() + "\n")
                 file.flush()
+                os.fsync(file.fileno())  # on disk before the request counts as done
 
     def of_stage(self, stage: str) -> list[RequestRecord]:
         return [r for r in self.records if r.stage == stage]
@@ -78,35 +87,32 @@ class ResultsStore:
 
 def read_jsonl(path: str | Path, model: type[M], *, repair: bool = False) -> list[M]:
     """Rows of `model`, one per line. A bad line is a ConfigError naming file and line, except
-    a last line without its newline (an interrupted write): dropped, and with `repair`, cut off
-    the file so that appending goes on cleanly."""
+    a last line without its newline: kept when it is a whole row, else (an interrupted write,
+    cut anywhere, inside a character too) dropped, and with `repair`, cut off the file, so that
+    appending goes on cleanly."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"results file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
+    data = path.read_bytes()
+    cut = data.rfind(b"\n") + 1
     rows = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(decoded(data[:cut], f"results file {str(path)!r}")
+                                  .splitlines(), start=1):
         if not line.strip():
             continue
         try:
             rows.append(model.model_validate_json(line))
         except ValidationError as error:
-            if number == len(lines) and not text.endswith("\n"):
-                _cut_partial_line(path, text, repair)
-                break
             raise ConfigError(f"{path}:{number}: not a {model.__name__}: {error}") from None
+    tail = data[cut:]
+    if tail.strip():
+        try:
+            rows.append(model.model_validate_json(tail))
+        except ValidationError:  # an interrupted write: dropped, its request is sent again
+            if repair:
+                os.truncate(path, cut)
+        else:
+            if repair:  # a whole row without its newline gets one, so appends start afresh
+                with path.open("ab") as file:
+                    file.write(b"\n")
     return rows
-
-
-def _cut_partial_line(path: Path, text: str, repair: bool) -> None:
-    if repair:
-        os.truncate(path, len(text[: text.rfind("\n") + 1].encode("utf-8")))
-
-
-def _end_with_newline(path: Path) -> None:
-    """A last line kept without its newline gets one, so appended lines start on their own."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("ab") as file:
-            file.write(b"\n")

@@ -58,3 +58,26 @@ def test_bad_input_offline_is_a_clear_error(args, tmp_path) -> None:
     done = offline_llmopt(args, tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+BENCH = ["bench", "--endpoint", "http://127.0.0.1:9/v1", "--model", "x", "--profile",
+         "synchronous", "--max-requests", "2", "--no-progress"]
+
+
+def test_bench_keeps_an_earlier_run_unless_told(tmp_path) -> None:
+    from tests.unit.bench.records import record
+
+    earlier = (tmp_path / "b.jsonl")
+    earlier.write_text(record(0).model_dump_json() + "\n")
+    done = offline_llmopt([*BENCH, "--workload", "demo", "--out", "b.jsonl"], tmp_path)
+    assert done.returncode == 2 and "--resume" in done.stderr and "--overwrite" in done.stderr
+    assert earlier.read_text() == record(0).model_dump_json() + "\n"
+
+
+def test_a_workload_that_is_not_utf8_is_named(tmp_path) -> None:
+    (tmp_path / "w.jsonl").write_bytes('{"id": "a", "system": "s", "user": "café"}\n'
+                                       .encode("latin-1"))
+    done = offline_llmopt([*BENCH, "--workload", "w.jsonl", "--out", "b.jsonl"], tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "w.jsonl' is not UTF-8: byte 0xe9 on line 1" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -77,3 +77,19 @@ def test_a_negative_quality_budget_is_refused(tmp_path):
     bad.write_text(text.replace("quality_budget_points: 2.0", "quality_budget_points: -1"))
     with pytest.raises(ConfigError, match="quality_budget_points"):
         Profile.load(bad)
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ("setup_cost_usd: -1", "setup_cost_usd"), ("setup_cost_usd: .nan", "setup_cost_usd"),
+    ("setup_cost_usd: -.inf", "setup_cost_usd"), ("quality_budget_points: .inf",
+                                                   "quality_budget_points"),
+    ("results_dir: ../../etc", "results_dir '../../etc' leads out of the repository"),
+    ("results_dir: /etc", "results_dir '/etc' leads out of the repository"),
+])
+def test_money_and_paths_that_make_no_sense_are_refused(tmp_path, line, field):
+    bad = tmp_path / "bad.yaml"
+    key = line.split(":")[0]
+    kept = [row for row in DEMO.read_text().splitlines() if not row.startswith(f"{key}:")]
+    bad.write_text("\n".join([*kept, line]) + "\n")
+    with pytest.raises(ConfigError, match=field):
+        Profile.load(bad)

@@ -28,3 +28,10 @@ def test_missing_and_empty_files(tmp_path):
 def test_messages():
     item = generator.generate(1)[0]
     assert [m["role"] for m in item.messages()] == ["system", "user"]
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_byte(tmp_path):
+    path = save_jsonl(generator.generate(2), tmp_path / "w.jsonl")
+    path.write_bytes(path.read_bytes() + '{"id": "é"}\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"not UTF-8: byte 0xe9 on line 3"):
+        load_jsonl(path)

@@ -28,18 +28,40 @@ def test_resume_reads_back_and_appends(tmp_path) -> None:
     first = ResultsStore(path)
     first.append(record(0))
     first.add_stage(stage_run())
-    again = ResultsStore(path, resume=True)
+    again = ResultsStore(path, "resume")
     assert again.done_ids("synchronous") == {"r0"} and again.finished("synchronous")
     assert again.done_ids("concurrent@4") == set() and not again.finished("concurrent@4")
     again.append(record(1))
     assert [r.id for r in read_jsonl(path, RequestRecord)] == ["r0", "r1"]
 
 
-def test_without_resume_the_files_start_afresh(tmp_path) -> None:
+def test_overwrite_starts_the_files_afresh(tmp_path) -> None:
     path = tmp_path / "results.jsonl"
     ResultsStore(path).append(record(0))
-    assert ResultsStore(path, resume=False).records == []
+    assert ResultsStore(path, "overwrite").records == []
     assert path.read_text() == ""
+
+
+def test_refuse_keeps_an_earlier_run_and_says_how_to_choose(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    ResultsStore(path).append(record(0))
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="--resume.*--overwrite.*another --out"):
+        ResultsStore(path, "refuse")
+    assert path.read_bytes() == before
+    assert ResultsStore(tmp_path / "new.jsonl", "refuse").records == []  # a new file is fine
+
+
+def test_a_line_cut_inside_a_character_is_dropped_and_sent_again(tmp_path) -> None:
+    path = tmp_path / "results.jsonl"
+    ResultsStore(path).append(record(0))
+    torn = record(1, text="délai dépassé").model_dump_json()
+    with path.open("ab") as file:
+        file.write(torn.encode()[: torn.encode().index("é".encode()) + 1])  # half of an é
+    store = ResultsStore(path)
+    assert [r.id for r in store.records] == ["r0"] and store.done_ids("synchronous") == {"r0"}
+    store.append(record(1))
+    assert [r.id for r in read_jsonl(path, RequestRecord)] == ["r0", "r1"]
 
 
 def test_a_line_cut_by_an_interruption_is_dropped_and_cut_off(tmp_path) -> None:
