@@ -1,17 +1,21 @@
 """`Endpoint`: where requests go (any OpenAI-compatible server) and how they are shaped.
 
 The API key is read from the environment variable `api_key_env` names, at call time; the key
-itself is never stored in the endpoint, its repr, records or results.
+itself is never stored in the endpoint, its repr, records or results. A base URL with
+credentials in it (user:key@host, ?api_key=...) works, and shows redacted (llmopt.redaction)
+in the endpoint's repr and in every error.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llmopt.errors import ConfigError
+from llmopt.redaction import redact_url
 from llmopt.workload import WorkloadItem
 
 
@@ -31,7 +35,9 @@ class Retry(BaseModel):
 class Endpoint(BaseModel):
     """An OpenAI-compatible endpoint: local vLLM, a hosted API or a gateway."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    """Errors do not echo inputs: a base URL may carry credentials (the messages name what is
+    wrong, a base URL's redacted)."""
 
     base_url: str = Field(min_length=1)
     """Base URL ending in /v1, e.g. http://127.0.0.1:8000/v1."""
@@ -59,7 +65,8 @@ class Endpoint(BaseModel):
     @classmethod
     def _strip_slash(cls, url: str) -> str:
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
+            raise ValueError(f"base_url must start with http:// or https://, got "
+                             f"{redact_url(url)!r}")
         return url.rstrip("/")
 
     @field_validator("prompt_template")
@@ -72,10 +79,16 @@ class Endpoint(BaseModel):
                              f"{template!r} ({error!r})") from None
         return template
 
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "base_url" else value
+
     @property
     def url(self) -> str:
-        """Where requests are posted."""
-        return f"{self.base_url}/{'chat/completions' if self.api == 'chat' else 'completions'}"
+        """Where requests are posted (the base URL's query, if any, kept at the end)."""
+        parts = urlsplit(self.base_url)
+        route = "chat/completions" if self.api == "chat" else "completions"
+        return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}/{route}"))
 
     def headers(self) -> dict[str, str]:
         """HTTP headers; the key is read from the environment now. ConfigError if it is unset."""

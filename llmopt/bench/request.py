@@ -33,6 +33,7 @@ from tenacity import (
 from llmopt.bench.counter import TokenCounter, tiktoken_counter
 from llmopt.bench.endpoint import Endpoint, Retry
 from llmopt.bench.record import Outcome
+from llmopt.redaction import mask
 from llmopt.workload import WorkloadItem
 
 RETRY_STATUS = frozenset({408, 429})
@@ -185,7 +186,13 @@ def _retry_after(response: aiohttp.ClientResponse) -> float | None:
 
 
 def _describe(error: BaseException, endpoint: Endpoint) -> tuple[str, str, bool]:
-    """(status, error text, unreachable) of a request that failed for good."""
+    """(status, error text, unreachable) of a request that failed for good; the text holds no
+    credential (llmopt.redaction: URLs redacted, keys an error body echoes masked)."""
+    status, text, unreachable = _described(error, endpoint)
+    return status, mask(text), unreachable
+
+
+def _described(error: BaseException, endpoint: Endpoint) -> tuple[str, str, bool]:
     if isinstance(error, HttpStatusError):
         text = f"HTTP {error.code} from {endpoint.url}: {error.message}"
         return f"http_{error.code}", text, False

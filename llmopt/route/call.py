@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 
 from llmopt.route.budget import Budget, Reservation, prompt_token_bound, worst_case_usd
-from llmopt.route.errors import ErrorClass, classify
+from llmopt.route.errors import ErrorClass, classify, described
 from llmopt.route.fallback import Attempt
 from llmopt.route.tier import Tier
 
@@ -61,7 +61,7 @@ class Call:
         if streamed:  # the prompt was read: counted where the budget counted it, else bounded
             prompt = self.prompt_tokens or prompt_token_bound([m.text for m in self.messages])
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
-                          error_class=error, error=str(exc)[:300], latency_s=self._elapsed(),
+                          error_class=error, error=described(exc), latency_s=self._elapsed(),
                           prompt_tokens=prompt, output_tokens=streamed,
                           cost_usd=self.tier.cost(prompt, streamed), cost_estimated=True,
                           reserved_usd=self.worst_usd, **self.about))

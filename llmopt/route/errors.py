@@ -16,6 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from llmopt.errors import LlmoptError
+from llmopt.redaction import mask
 
 
 class ErrorClass(StrEnum):
@@ -60,9 +61,10 @@ def described(exc: BaseException) -> str:
     cause, seen = exc.__cause__ or exc.__context__, 0
     while cause is not None and seen < 5:  # the first cause that says something new
         if str(cause) not in text:
-            return f"{text} (from {type(cause).__name__}: {cause})"[:300]
+            text = f"{text} (from {type(cause).__name__}: {cause})"
+            break
         cause, seen = cause.__cause__ or cause.__context__, seen + 1
-    return text[:300]
+    return mask(text)[:300]  # no key a gateway's error body echoes
 
 
 class ContentFiltered(RouteError):

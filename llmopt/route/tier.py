@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from llmopt.errors import ConfigError
 from llmopt.pricing.api import Price, request_cost
 from llmopt.pricing.demo import price_for
+from llmopt.redaction import redact_url
 from llmopt.route.budget import prompt_token_bound
 
 
@@ -54,7 +56,8 @@ class Tier(BaseModel):
     def where(self) -> str:
         """Where the tier's calls go: the model's base URL, or its class where it has none."""
         model = self._parts()[0]
-        return str(getattr(model, "openai_api_base", None) or type(model).__name__)
+        base = getattr(model, "openai_api_base", None)
+        return redact_url(str(base)) if base else type(model).__name__
 
     # --- calls -------------------------------------------------------------------------------
 
@@ -151,13 +154,20 @@ class Tier(BaseModel):
     @classmethod
     def openai(cls, name: str, base_url: str, model: str, priced_as: str, max_tokens: int = 64,
                timeout_s: float = 60.0, tokenizer: str | None = None,
-               **chat_kwargs: Any) -> Tier:
+               api_key_env: str | None = None, **chat_kwargs: Any) -> Tier:
         """A tier on an OpenAI-compatible server (a local vLLM): greedy, usage in streams, no
-        client retries (the router retries and falls back), no API key needed; `tokenizer`: the
-        served model's folder (vLLM's own `--model` folder serves), for exact prompt counts."""
+        client retries (the router retries and falls back); `api_key_env`: the environment
+        variable holding its API key (None: the server needs none); `tokenizer`: the served
+        model's folder (vLLM's own `--model` folder serves), for exact prompt counts."""
         from langchain_openai import ChatOpenAI
 
-        model_obj = ChatOpenAI(base_url=base_url, model=model, api_key="unused", temperature=0,
+        key = "unused"
+        if api_key_env is not None:
+            key = os.environ.get(api_key_env, "")
+            if not key:
+                raise ConfigError(f"tier {name!r}: environment variable {api_key_env} "
+                                  "(api_key_env) is not set; export the API key there")
+        model_obj = ChatOpenAI(base_url=base_url, model=model, api_key=key, temperature=0,
                                max_retries=0, timeout=timeout_s, stream_usage=True,
                                **chat_kwargs)
         return cls(name=name, model=model_obj, priced_as=priced_as, max_tokens=max_tokens,

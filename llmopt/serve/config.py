@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from llmopt.config import read_yaml
 from llmopt.errors import ConfigError
+from llmopt.redaction import MASK
 from llmopt.serve.model_ref import check_model_dir, expand
 from llmopt.serve.speculative import SpeculativeConfig, check_draft_tokenizer, speculative_arg
 
@@ -62,14 +63,39 @@ class ServeConfig(BaseModel):
     vLLM's uni executor) instead of a process of its own: two processes import vLLM and torch
     instead of three, so the server starts sooner. The API server stays a process of its own.
     False is vLLM's default (its CPU build then insists on a separate worker process)."""
+    api_key_env: str | None = None
+    """The environment variable holding the API key the server is to require: handed to vLLM
+    as VLLM_API_KEY in its environment, never on its command line (`ps`, logs, the launch
+    command a notebook prints)."""
     extra_args: list[str] = Field(default_factory=list)
     """Flags passed to vLLM as they are, after the ones above."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mask_keys(cls, data: Any) -> Any:
+        """An --api-key's value in extra_args masked before any error can show it (the flag
+        is refused below)."""
+        args = data.get("extra_args") if isinstance(data, dict) else None
+        if not isinstance(args, list):
+            return data
+        masked = list(args)
+        for i, arg in enumerate(masked):
+            if arg == "--api-key" and i + 1 < len(masked):
+                masked[i + 1] = MASK
+            elif isinstance(arg, str) and arg.startswith("--api-key="):
+                masked[i] = f"--api-key={MASK}"
+        return {**data, "extra_args": masked}
 
     @field_validator("extra_args")
     @classmethod
     def _no_reserved_flags(cls, args: list[str]) -> list[str]:
         for arg in args:
-            if arg.split("=", 1)[0] in _RESERVED_FLAGS:
+            flag = arg.split("=", 1)[0]
+            if flag == "--api-key":
+                raise ConfigError("extra_args must not carry --api-key (a command line is seen "
+                                  "by every user of the machine and printed): put the key in an "
+                                  "environment variable and name it with api_key_env")
+            if flag in _RESERVED_FLAGS:
                 raise ConfigError(
                     f"extra_args must not contain {arg!r}: set it with the ServeConfig "
                     f"field instead ({', '.join(_RESERVED_FLAGS)} are managed)"

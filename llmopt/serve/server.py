@@ -29,6 +29,7 @@ from llmopt.errors import (
     ServerStartError,
     ServerTimeoutError,
 )
+from llmopt.redaction import child_env
 from llmopt.serve.config import ServeConfig
 from llmopt.serve.launch import LaunchCommand, default_env
 from llmopt.serve.logs import find_arg_error, parse_kv_cache_tokens, tail, without_usage
@@ -181,10 +182,21 @@ class VllmServer:
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
-            env=os.environ | command.env,
+            env=child_env(command.env | self._api_key()),
             start_new_session=True,
         )
         _LIVE.add(self)
+
+    def _api_key(self) -> dict[str, str]:
+        """VLLM_API_KEY for the child, from the variable `config.api_key_env` names (the rest
+        of this process's keys stay out of the child: llmopt.redaction.child_env)."""
+        name = self.config.api_key_env
+        if name is None:
+            return {}
+        if not os.environ.get(name):
+            raise ConfigError(f"environment variable {name} (api_key_env) is not set; export "
+                              "the key the server is to require there")
+        return {"VLLM_API_KEY": os.environ[name]}
 
     def _wait_healthy(self) -> None:
         started = time.monotonic()

@@ -15,6 +15,9 @@ from llmopt.profile import Profile
 PROFILES = Path(pilot.COOKBOOK) / "profiles"
 NOTEBOOKS = pilot.notebooks()
 ids = [nb.stem for nb in NOTEBOOKS]
+FAKE_KEYS = {"OPENAI_API_KEY": "llmopt-fake-openai-key-8c2d",
+             "ANTHROPIC_API_KEY": "llmopt-fake-anthropic-key-1f6b",
+             "HF_TOKEN": "llmopt-fake-hub-token-3a9e"}
 
 
 def parameters_cell(nb: Path) -> nbformat.NotebookNode:
@@ -55,7 +58,12 @@ def test_parameter_defaults_are_the_demo_profile(nb):
 @pytest.mark.vllm
 @pytest.mark.slow
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids)
-def test_notebook_runs_on_demo_profile(nb, tmp_path):
+def test_notebook_runs_on_demo_profile(nb, tmp_path, monkeypatch):
+    for name, key in FAKE_KEYS.items():  # as a team's machine has them: never in an output
+        monkeypatch.setenv(name, key)
     params = Profile.load(PROFILES / "demo.yaml").parameters() | {"results_dir": str(tmp_path)}
     pilot.run_notebook(nb, tmp_path / nb.name, params)
     assert list(tmp_path.glob("*.json")), f"{nb.name} saved no results"
+    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
+        text = path.read_bytes()
+        assert not [n for n, k in FAKE_KEYS.items() if k.encode() in text], f"key in {path.name}"

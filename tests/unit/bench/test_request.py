@@ -206,3 +206,28 @@ def test_retryable(error, expected) -> None:
 async def _send_real(endpoint: Endpoint) -> Reply:
     async with aiohttp.ClientSession() as client:
         return await send(client, endpoint, ITEM)
+
+
+KEY = "llmopt-test-key-7d3e1b"
+
+
+def test_a_key_an_error_body_echoes_is_masked_in_the_record(monkeypatch) -> None:
+    monkeypatch.setenv("GATEWAY_KEY", KEY)
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers["Authorization"])
+        return error_response(401, f"Incorrect API key provided: {KEY}.")
+
+    reply = send_with(handler, api_key_env="GATEWAY_KEY")
+    assert seen == [f"Bearer {KEY}"] and reply.status == "http_401"
+    assert KEY not in reply.error and "Incorrect API key provided: ***" in reply.error
+
+
+def test_credentials_in_a_base_url_are_redacted_in_the_record() -> None:
+    endpoint = Endpoint(base_url=f"http://alice:{KEY}@127.0.0.1:9/v1?api_key={KEY}", model="m",
+                        retry=Retry(max_attempts=1))
+    reply = asyncio.run(_send_real(endpoint))
+    assert reply.unreachable and KEY not in reply.error and KEY not in repr(endpoint)
+    assert "http://***@127.0.0.1:9/v1?api_key=***" in reply.error
+    assert endpoint.url == f"http://alice:{KEY}@127.0.0.1:9/v1/chat/completions?api_key={KEY}"

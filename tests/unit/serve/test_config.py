@@ -170,3 +170,15 @@ def test_eagle_speculative_json() -> None:
     config = ServeConfig(model="org/model", speculative=head)
     args = config.to_args()
     assert json.loads(args[args.index("--speculative-config") + 1]) == head
+
+
+@pytest.mark.parametrize("args", [["--api-key", "k-123456789"], ["--api-key=k-123456789"]])
+def test_an_api_key_on_the_command_line_is_refused(args) -> None:
+    with pytest.raises((ConfigError, ValidationError), match="api_key_env") as refused:
+        ServeConfig(model="org/m", extra_args=args)
+    assert "k-123456789" not in str(refused.value)
+
+
+def test_the_servers_key_stays_off_its_command_line() -> None:
+    config = ServeConfig(model="org/m", api_key_env="MY_SERVER_KEY")
+    assert "--api-key" not in config.to_args() and "MY_SERVER_KEY" not in config.to_args()
