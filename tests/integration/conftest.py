@@ -1,11 +1,14 @@
-"""Fixtures for tests that start real servers: a tiny local Llama model."""
+"""Fixtures for tests that start real servers: a tiny local Llama model, and one demo `small`
+vLLM server shared by the session (with tool calling on) for the tests that only need one."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from llmopt.profile import Profile
 from llmopt.settings import REPO_ROOT
 
 DEMO_SMALL = REPO_ROOT / "llmopt" / "demo" / "assets" / "small"
@@ -77,3 +80,22 @@ def _build_model(vocab_size: int):  # -> transformers.LlamaForCausalLM
         tie_word_embeddings=True,
     )
     return LlamaForCausalLM(config)
+
+
+TOOL_ARGS = ["--enable-auto-tool-choice", "--tool-call-parser", "pythonic",
+             "--structured-outputs-config",
+             json.dumps({"backend": "xgrammar", "disable_any_whitespace": True})]
+"""vLLM's tool calling for the demo models. A forced call (tool_choice "required" or a named
+tool) is written under a JSON grammar, so any model makes one; `disable_any_whitespace` keeps a
+5M-parameter model from filling the grammar's free whitespace until max_tokens. `auto` needs a
+parser of the model's own call format: the demo models have none (they answer in their ticket
+JSON), and `pythonic` is the one parser that needs no special token in the vocabulary (hermes,
+llama3_json and the rest refuse the demo tokenizer at start-up), so `auto` answers in text."""
+
+
+@pytest.fixture(scope="session")
+def demo_small_server():
+    pilot = Profile.load(REPO_ROOT / "cookbook/profiles/demo.yaml")
+    pilot.prepare()
+    with pilot.server("draft", extra_args=["-O0", *TOOL_ARGS]) as server:
+        yield server

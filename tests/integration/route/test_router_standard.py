@@ -1,6 +1,7 @@
 """LangChain's own standard chat-model tests (langchain-tests) for the router, against a real
-vLLM server of the demo `small` model with tool calling on (see conftest.TOOL_ARGS; both tiers
-call it, the cheap one without and the strong one with a log-probability request).
+vLLM server of the demo `small` model with tool calling on (TOOL_ARGS in
+tests/integration/conftest.py; both tiers call it, the cheap one without and the strong one
+with a log-probability request).
 
 Tool calling, tool choice and structured output are on. Four tests ask more of the model than
 a 5M-parameter ticket model has, and are expected to fail on its answer, not on the router:
