@@ -45,7 +45,7 @@ def load_jsonl(path: str | Path) -> list[WorkloadItem]:
     if not path.is_file():
         raise ConfigError(f"workload file {path} does not exist")
     items = []
-    for number, line in enumerate(read_text(path, "workload file").splitlines(), start=1):
+    for number, line in enumerate(read_text(path, "workload file").split("\n"), start=1):
         if not line.strip():
             continue
         try:

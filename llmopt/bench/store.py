@@ -96,8 +96,8 @@ def read_jsonl(path: str | Path, model: type[M], *, repair: bool = False) -> lis
     data = path.read_bytes()
     cut = data.rfind(b"\n") + 1
     rows = []
-    for number, line in enumerate(decoded(data[:cut], f"results file {str(path)!r}")
-                                  .splitlines(), start=1):
+    text = decoded(data[:cut], f"results file {str(path)!r}")
+    for number, line in enumerate(text.split("\n"), start=1):  # JSON may hold U+2028, U+0085
         if not line.strip():
             continue
         try:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from llmopt.config import read_text
 from llmopt.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
@@ -66,7 +67,7 @@ def read_yaml(path: str | Path, what: str) -> Any:
     if not path.is_file():
         raise ConfigError(f"{what} file {path} does not exist")
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.safe_load(read_text(path, f"{what} file"))
     except yaml.YAMLError as error:
         raise ConfigError(f"{what} file {path} is not valid YAML: {error}") from None
 

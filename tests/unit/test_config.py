@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmopt.bench.profiles import PROFILES
 from llmopt.config import Tagged, read_yaml
@@ -44,3 +46,14 @@ def test_tagged_errors_name_the_tag_and_the_field() -> None:
         FAMILY.validate(["concurrent"])
     same = FAMILY.validate({"kind": "synchronous", "max_requests": 1})
     assert FAMILY.validate(same) is same
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60))
+def test_any_text_reads_as_a_mapping_or_a_named_error(text: str) -> None:
+    try:
+        data = read_yaml(text, "profile")
+    except ConfigError as error:
+        assert "profile" in str(error)
+        return
+    assert isinstance(data, dict)

@@ -1,4 +1,7 @@
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from llmopt.errors import ConfigError
 from llmopt.profile import Profile, resolve_model
@@ -93,3 +96,24 @@ def test_money_and_paths_that_make_no_sense_are_refused(tmp_path, line, field):
     bad.write_text("\n".join([*kept, line]) + "\n")
     with pytest.raises(ConfigError, match=field):
         Profile.load(bad)
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(sorted(Profile.model_fields)), value=VALUES)
+def test_any_value_in_any_field_loads_or_is_named(tmp_path, field, value):
+    data = yaml.safe_load(DEMO.read_text()) | {field: value}
+    path = tmp_path / "any.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    try:
+        profile = Profile.load(path)
+    except ConfigError as error:
+        assert field in str(error)
+        return
+    assert profile.results_folder().is_relative_to(REPO_ROOT.resolve())

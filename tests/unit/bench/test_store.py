@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from llmopt.bench import RequestRecord, ResultsStore, StageRun, read_jsonl
 from llmopt.bench.store import stages_path
@@ -97,3 +99,40 @@ def test_missing_file_is_named(tmp_path) -> None:
 
 def test_stages_file_sits_beside_the_results() -> None:
     assert stages_path("a/b/run.jsonl").as_posix() == "a/b/run.stages.jsonl"
+
+
+
+TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+"""Any text a model may answer, line and paragraph separators (U+2028, U+0085) included."""
+PROPERTY = settings(max_examples=80, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(texts=st.lists(TEXTS, min_size=1, max_size=4), cut=st.integers(min_value=0),
+       name=st.uuids())
+def test_a_results_file_cut_at_any_byte_reads_back_its_whole_rows(tmp_path, texts, cut, name):
+    path = tmp_path / f"{name}.jsonl"
+    rows = [record(n, text=text) for n, text in enumerate(texts)]
+    lines = [r.model_dump_json().encode() for r in rows]
+    whole = b"".join(line + b"\n" for line in lines)
+    written = whole[: cut % (len(whole) + 1)]
+    path.write_bytes(written)
+    done = written.count(b"\n")
+    kept = done + (done < len(rows) and written.rsplit(b"\n", 1)[-1] == lines[done])
+    assert read_jsonl(path, RequestRecord, repair=True) == rows[:kept]
+    with path.open("ab") as file:  # appending after a repair gives a file that reads whole
+        file.write(lines[-1] + b"\n")
+    assert read_jsonl(path, RequestRecord) == [*rows[:kept], rows[-1]]
+
+
+@PROPERTY
+@given(data=st.binary(max_size=300))
+def test_any_bytes_read_as_rows_or_a_config_error(tmp_path, data):
+    path = tmp_path / "any.jsonl"
+    path.write_bytes(data)
+    try:
+        rows = read_jsonl(path, RequestRecord)
+    except ConfigError:
+        return
+    assert all(isinstance(r, RequestRecord) for r in rows)

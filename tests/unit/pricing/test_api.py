@@ -97,6 +97,13 @@ def test_misspelt_override_field_is_rejected(tmp_path) -> None:
         PriceOverrides.load(path)
 
 
+def test_an_override_file_not_in_utf8_names_the_line_and_byte(tmp_path) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_bytes("# Preise\ncaf\u00e9-model: {input: 1, output: 2}\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"prices.yaml.*not UTF-8: byte 0xe9 on line 2"):
+        PriceOverrides.load(path)
+
+
 def test_missing_override_file_names_the_path(tmp_path) -> None:
     with pytest.raises(ConfigError, match="nope.yaml"):
         api_price("gpt-4o", overrides=tmp_path / "nope.yaml")
