@@ -40,7 +40,10 @@ def save_jsonl(items: list[WorkloadItem], path: str | Path) -> Path:
 
 
 def load_jsonl(path: str | Path) -> list[WorkloadItem]:
-    """Read a workload; a bad line is a ConfigError naming the file and line number."""
+    """Read a workload: lines of WorkloadItem, or an OpenAI batch input file (lines with a
+    `custom_id` and a chat `body`; its system and user messages become the item, the body's
+    sampling fields are left to the endpoint). A bad line is a ConfigError naming the file and
+    line number."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"workload file {path} does not exist")
@@ -49,9 +52,21 @@ def load_jsonl(path: str | Path) -> list[WorkloadItem]:
         if not line.strip():
             continue
         try:
-            items.append(WorkloadItem.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as error:
+            data = json.loads(line)
+            items.append(from_batch_line(data) if isinstance(data, dict) and "custom_id" in data
+                         else WorkloadItem.model_validate(data))
+        except (json.JSONDecodeError, ValidationError, ValueError) as error:
             raise ConfigError(f"{path}:{number}: not a workload item: {error}") from None
     if not items:
         raise ConfigError(f"workload file {path} holds no items")
     return items
+
+
+def from_batch_line(data: dict[str, Any]) -> WorkloadItem:
+    """The item of one OpenAI batch input line (its chat messages: system, then the user's)."""
+    messages = (data.get("body") or {}).get("messages")
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise ValueError("a batch line needs body.messages, a list of chat messages")
+    text = {role: "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == role)
+            for role in ("system", "user")}
+    return WorkloadItem(id=str(data["custom_id"]), system=text["system"], user=text["user"])

@@ -42,6 +42,9 @@ class Outcome(BaseModel):
     error: str | None = None
     attempts: int = Field(ge=1)
     text: str = ""
+    finish_reason: str | None = None
+    """Why the server ended the answer: "stop" (end of text or a stop sequence), "length" (the
+    max_tokens cap cut it), ...; None where it did not say or the request failed."""
 
     @property
     def ok(self) -> bool:

@@ -69,6 +69,7 @@ class _Trace:
     times: list[float] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
 
     @property
     def text(self) -> str:
@@ -98,6 +99,7 @@ async def send(client: aiohttp.ClientSession, endpoint: Endpoint, item: Workload
     trace = traces[-1] if traces else _Trace()
     fields = _timings(trace, start, latency) | _tokens(trace, endpoint, item, token_counter)
     return Reply(status=status, error=error, text=trace.text, attempts=len(traces),
+                 finish_reason=trace.finish_reason if status == "ok" else None,
                  start_s=start_wall, unreachable=unreachable, **_with_tpot(fields))
 
 
@@ -148,6 +150,7 @@ def _read_line(line: bytes, trace: _Trace, api: str) -> None:
     if chunk.get("usage"):
         trace.usage = chunk["usage"]
     for choice in chunk.get("choices") or []:
+        trace.finish_reason = choice.get("finish_reason") or trace.finish_reason
         piece = (choice.get("delta") or {}).get("content") if api == "chat" else choice.get("text")
         if piece:
             trace.times.append(time.perf_counter())
@@ -159,7 +162,7 @@ def _read_whole(body: dict[str, Any], trace: _Trace, api: str) -> None:
     choice = (body.get("choices") or [{}])[0]
     text = (choice.get("message") or {}).get("content") if api == "chat" else choice.get("text")
     trace.parts.append(text or "")
-    trace.usage = body.get("usage")
+    trace.usage, trace.finish_reason = body.get("usage"), choice.get("finish_reason")
 
 
 def _message(body: bytes) -> str:

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from llmopt.errors import GradeError
 
 FIELDS = ("intent", "order_id", "action", "amount")
+
+
+class Answer(BaseModel):
+    """The schema of a demo answer (what structured outputs enforce): the manual's intents and
+    actions, a six-digit order id and a whole dollar amount, nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Literal["damaged", "wrong_item", "changed_mind", "late_delivery", "cancel",
+                    "tracking", "address_change"]
+    order_id: str = Field(pattern=r"^[0-9]{6}$")
+    action: Literal["refund", "replace", "store_credit", "deny", "cancel", "send_tracking",
+                    "update_address", "escalate"]
+    amount: int = Field(ge=0)
 
 
 class Grade(BaseModel):

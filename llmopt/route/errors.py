@@ -27,6 +27,7 @@ class ErrorClass(StrEnum):
     context_window = "context_window"
     content_filter = "content_filter"
     stream_broken = "stream_broken"
+    early_stop = "early_stop"
     other = "other"
 
 
@@ -75,10 +76,17 @@ class StreamBroken(RouteError):
     """A stream failed after its first tokens; the router discards the partial answer."""
 
 
+class EarlyStopped(RouteError):
+    """A cascade's early stop aborted the answer mid-stream (its log-probabilities fell below
+    the rule's threshold); the next tier is asked. Not a failure of the tier: no cooldown."""
+
+
 def classify(exc: BaseException) -> ErrorClass:
     """The class of a failed call: by the status code and type the OpenAI/httpx clients raise."""
     if isinstance(exc, StreamBroken):
         return ErrorClass.stream_broken
+    if isinstance(exc, EarlyStopped):
+        return ErrorClass.early_stop
     if isinstance(exc, ContentFiltered):
         return ErrorClass.content_filter
     text = str(exc).lower()

@@ -52,6 +52,7 @@ from llmopt.route.errors import (
     FALLS_BACK,
     RETRIED,
     AllTiersFailed,
+    EarlyStopped,
     StreamBroken,
     classify,
     described,
@@ -59,7 +60,8 @@ from llmopt.route.errors import (
 from llmopt.route.fallback import DEFAULT_TASK, Attempt, Cooldown, FallbackPolicy
 from llmopt.route.messages import aas_chunk, as_chunk, checked, joined, result
 from llmopt.route.scorers.base import Scorer
-from llmopt.route.scorers.cascade import Cascade
+from llmopt.route.scorers.cascade import Cascade, token_logprobs
+from llmopt.route.scorers.early_stop import EarlyStop
 from llmopt.route.tier import Tier
 
 _STREAM_CONFIG: ContextVar[RunnableConfig | None] = ContextVar("llmopt_route_stream_config",
@@ -174,9 +176,11 @@ class RouterChatModel(BaseChatModel):
                   **kwargs: Any) -> ChatResult:
         index = self.route(messages)
         while True:
-            message, tier = self._fallback(index, messages, stop, run_manager, kwargs)
-            why = self._escalation(message, index)
-            if why is None:
+            if self._watching(index):
+                message, tier = self._watched(index, messages, stop, run_manager, kwargs)
+            else:
+                message, tier = self._fallback(index, messages, stop, run_manager, kwargs)
+            if message is not None and self._escalation(message, index) is None:
                 return result(message, tier)
             index += 1
 
@@ -185,8 +189,11 @@ class RouterChatModel(BaseChatModel):
                          **kwargs: Any) -> ChatResult:
         index = self.route(messages)
         while True:
-            message, tier = await self._afallback(index, messages, stop, run_manager, kwargs)
-            if self._escalation(message, index) is None:
+            if self._watching(index):
+                message, tier = await self._awatched(index, messages, stop, run_manager, kwargs)
+            else:
+                message, tier = await self._afallback(index, messages, stop, run_manager, kwargs)
+            if message is not None and self._escalation(message, index) is None:
                 return result(message, tier)
             index += 1
 
@@ -194,6 +201,55 @@ class RouterChatModel(BaseChatModel):
         if self.cascade is None or index >= len(self.tiers) - 1:
             return None
         return self.cascade.escalation_reason(message)
+
+    # --- the cascade's early stop: the cheap answer streamed and watched ------------------
+
+    def _watching(self, index: int) -> bool:
+        return (self.cascade is not None and self.cascade.early_stop is not None
+                and index < len(self.tiers) - 1)
+
+    def _watched(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
+                 run_manager: Any, kwargs: dict) -> tuple[AIMessage | None, Tier]:
+        """The answer at `index`, streamed under the early stop (fallback and retries as for a
+        call): (the whole answer, its tier), or (None, its tier) once the rule aborted it; the
+        abort closes the stream, so the server stops generating it."""
+        order, about = self._order(index, run_manager)
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            time.sleep(wait)
+            call = self._call(tier, about, messages, kwargs).reserve()
+            watch = _Watch(self.cascade.early_stop, tier)
+            try:
+                with contextlib.closing(tier.stream(messages, stop, kwargs)) as stream:
+                    for chunk in stream:
+                        if watch.aborts(checked(chunk, AIMessageChunk)):
+                            break
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = watch.failed(call, exc)
+                continue
+            return watch.ended(call), tier
+
+    async def _awatched(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
+                        run_manager: Any, kwargs: dict) -> tuple[AIMessage | None, Tier]:
+        order, about = self._order(index, run_manager)
+        tries, error = self._tries(order), None
+        while True:
+            tier, wait = tries.send(error)
+            await asyncio.sleep(wait)
+            call = await self._call(tier, about, messages, kwargs).areserve()
+            watch = _Watch(self.cascade.early_stop, tier)
+            stream = tier.astream(messages, stop, kwargs)
+            try:
+                async for chunk in stream:
+                    if watch.aborts(checked(chunk, AIMessageChunk)):
+                        break
+            except Exception as exc:  # noqa: BLE001 - sorted by the core
+                error = watch.failed(call, exc)
+                continue
+            finally:
+                await stream.aclose()
+            return watch.ended(call), tier
 
     # --- the attempt loop: one core, two drivers ------------------------------------------
 
@@ -360,6 +416,45 @@ class RouterChatModel(BaseChatModel):
         if chunks and self.stream_mode == "live":
             raise failure from exc
         return failure
+
+
+class _Watch:
+    """One streamed answer under an early stop: its chunks, its tokens' log-probabilities and
+    whether the rule tripped."""
+
+    def __init__(self, rule: EarlyStop, tier: Tier) -> None:
+        self.rule, self.tier = rule, tier
+        self.chunks: list[AIMessageChunk] = []
+        self.logprobs: list[float] = []
+        self.tripped = False
+
+    def aborts(self, chunk: AIMessageChunk) -> bool:
+        self.chunks.append(chunk)
+        values = token_logprobs(chunk)
+        if chunk.content and not values:
+            raise ConfigError(f"tier {self.tier.name!r} streams no log-probabilities, which the "
+                              "early stop watches: build its model with logprobs=True")
+        self.logprobs += values
+        self.tripped = bool(values) and self.rule.aborts(self.logprobs)
+        return self.tripped
+
+    def failed(self, call: Call, exc: Exception) -> Exception:
+        """A failed attempt, recorded; the error for the core (a misconfiguration raised)."""
+        failure = StreamBroken(f"{self.tier.name}: {exc}") if self.chunks else exc
+        call.fail(failure, streamed=len(self.logprobs) or len(self.chunks))
+        if isinstance(exc, ConfigError):
+            raise exc
+        return failure
+
+    def ended(self, call: Call) -> AIMessage | None:
+        """The whole answer, recorded; None for an aborted one, recorded as early_stop with the
+        prompt and the tokens generated up to the abort."""
+        if not self.tripped:
+            return call.done(joined(self.chunks))
+        call.fail(EarlyStopped(f"mean log-probability of the last {self.rule.window} tokens "
+                               f"below {self.rule.min_logprob:g} after {len(self.logprobs)} "
+                               "tokens"), streamed=len(self.logprobs))
+        return None
 
 
 def _caller_metadata(run_manager: Any) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Checks look at the cheap tier's AIMessage only: `SchemaCheck` (the text parses as JSON with the
 required fields, or validates against a pydantic model) and `LogprobCheck` (mean token
 log-probability at or above a threshold; vLLM returns logprobs when asked, e.g.
-`ChatOpenAI(..., logprobs=True)`).
+`ChatOpenAI(..., logprobs=True)`). With an `EarlyStop` (scorers/early_stop.py) the cheap answer
+is streamed and aborted as soon as its log-probabilities fall, before it is paid in full.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
 from llmopt.errors import ConfigError
+from llmopt.route.scorers.early_stop import EarlyStop
 
 
 class Check(ABC):
@@ -88,21 +90,29 @@ class LogprobCheck(Check):
         return None
 
 
-def mean_logprob(message: AIMessage) -> float | None:
-    """Mean of the answer's token log-probabilities (OpenAI/vLLM `logprobs.content`), or None."""
+def token_logprobs(message: BaseMessage) -> list[float]:
+    """The log-probabilities of the tokens in a message or stream chunk (OpenAI/vLLM
+    `logprobs.content`, in its response metadata); empty where it has none."""
     logprobs = message.response_metadata.get("logprobs") or {}
     content = logprobs.get("content") if isinstance(logprobs, dict) else None
-    values = [t["logprob"] for t in content or [] if t.get("logprob") is not None]
+    return [t["logprob"] for t in content or [] if t.get("logprob") is not None]
+
+
+def mean_logprob(message: AIMessage) -> float | None:
+    """Mean of the answer's token log-probabilities, or None where it has none."""
+    values = token_logprobs(message)
     return sum(values) / len(values) if values else None
 
 
 class Cascade:
-    """The checks a cheap answer must pass; `escalation_reason` is the first that failed."""
+    """The checks a cheap answer must pass (`escalation_reason` is the first that failed) and,
+    optionally, the early stop that watches it stream."""
 
-    def __init__(self, checks: Sequence[Check]) -> None:
-        if not checks:
-            raise ConfigError("Cascade needs at least one check (SchemaCheck, LogprobCheck)")
+    def __init__(self, checks: Sequence[Check] = (), early_stop: EarlyStop | None = None) -> None:
+        if not checks and early_stop is None:
+            raise ConfigError("Cascade needs a check (SchemaCheck, LogprobCheck) or an EarlyStop")
         self.checks = list(checks)
+        self.early_stop = early_stop
 
     def escalation_reason(self, message: AIMessage) -> str | None:
         for check in self.checks:

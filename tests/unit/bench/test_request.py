@@ -76,6 +76,16 @@ def test_ok_stream_reads_text_usage_and_cached_tokens() -> None:
     assert reply.tpot_s == pytest.approx(reply.latency_s - reply.ttft_s)  # 2 tokens: 1 gap
 
 
+def test_the_finish_reason_is_kept_streamed_or_whole() -> None:
+    cut = [*OK_LINES[:2], {"choices": [{"delta": {"content": "x"}, "finish_reason": "length"}]},
+           {"choices": [], "usage": OK_LINES[-1]["usage"]}]
+    assert send_with(lambda request: stream_response(cut)).finish_reason == "length"
+    assert send_with(lambda request: stream_response()).finish_reason is None
+    body = {"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
+    assert send_with(lambda request: web.json_response(body)).finish_reason == "stop"
+
+
 def test_timings_follow_the_stream() -> None:
     async def slow(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})

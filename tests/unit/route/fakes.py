@@ -61,6 +61,8 @@ class Scripted(BaseChatModel):
     prompt_tokens: int = 10
     finish_reason: str = "stop"
     tool_args: dict = {}
+    logprobs: list[float] | None = None
+    """One per word of `text`: sent as OpenAI's `logprobs.content` (streamed: per chunk)."""
     gate: Any = None
     """A threading.Event the stream waits on after its first chunk (None: no wait)."""
     _calls: int = PrivateAttr(default=0)
@@ -114,7 +116,8 @@ class Scripted(BaseChatModel):
         message = AIMessage(content="" if call else self.text, tool_calls=[call] if call else [],
                             usage_metadata=self._usage(),
                             response_metadata={"finish_reason": self.finish_reason,
-                                               "model_name": self.name})
+                                               "model_name": self.name,
+                                               **self._logprobs(slice(None))})
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
@@ -138,8 +141,15 @@ class Scripted(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(
                 content=word if i == 0 else f" {word}",
                 usage_metadata=self._usage() if last else None,
-                response_metadata={"finish_reason": self.finish_reason,
-                                   "model_name": self.name} if last else {}))
+                response_metadata=self._logprobs(slice(i, i + 1)) | (
+                    {"finish_reason": self.finish_reason, "model_name": self.name}
+                    if last else {})))
+
+    def _logprobs(self, words: slice) -> dict:
+        if self.logprobs is None:
+            return {}
+        pairs = zip(self.text.split(" ")[words], self.logprobs[words], strict=True)
+        return {"logprobs": {"content": [{"token": w, "logprob": lp} for w, lp in pairs]}}
 
 
 class NoTools(Scripted):

@@ -7,16 +7,18 @@ from langchain_core.messages import convert_to_messages
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from llmopt.errors import ConfigError
 from llmopt.route import (
     AllTiersFailed,
     Budget,
+    ErrorClass,
     FallbackPolicy,
     RouterChatModel,
     StreamBroken,
     Tier,
     worst_case_usd,
 )
-from llmopt.route.scorers import Cascade, HeuristicScorer, SchemaCheck
+from llmopt.route.scorers import Cascade, EarlyStop, HeuristicScorer, SchemaCheck
 from tests.unit.route.conftest import FAST
 from tests.unit.route.fakes import Scripted, api_error, refused, stream_error
 
@@ -275,9 +277,49 @@ def test_structured_output_parses_the_routed_tiers_call(make_router):
 
 
 def test_a_tier_that_cannot_call_tools_is_refused_with_its_name(make_router):
-    from llmopt.errors import ConfigError
     from tests.unit.route.fakes import NoTools
 
     router = make_router(large=NoTools(name="large"))
     with pytest.raises(ConfigError, match="tier 'large'"):
         router.bind_tools([_add])
+
+
+def _early(small_logprobs):
+    small = Scripted(name="small", text="a b c d e f", logprobs=small_logprobs)
+    return small, dict(cascade=Cascade(early_stop=EarlyStop(min_logprob=-1.0)))
+
+
+def test_an_early_stop_aborts_the_cheap_stream_and_escalates_with_both_costs(make_router):
+    small, options = _early([-0.1, -0.1, -2.0, -0.1, -0.1, -0.1])
+    router = make_router(small=small, **options)
+    assert router.invoke("hi").content == "large answer"
+    assert small.streamed == 3  # the stream was closed at the abort: d, e, f never generated
+    cheap, strong = router.attempts
+    assert (cheap.tier, cheap.ok, cheap.error_class, cheap.output_tokens) == (
+        "small", False, ErrorClass.early_stop, 3)
+    assert cheap.cost_usd > 0 and cheap.cost_estimated and "after 3 tokens" in cheap.error
+    assert (strong.tier, strong.ok) == ("large", True) and strong.cost_usd > 0
+    assert router.cooldown.available(["small", "large"]) == ["small", "large"]  # no cooldown
+
+
+def test_a_sure_cheap_answer_is_kept_whole_and_streams_through(make_router):
+    small, options = _early([-0.1] * 6)
+    router = make_router(small=small, **options)
+    assert router.invoke("hi").content == "a b c d e f"
+    assert asyncio.run(router.ainvoke("hi")).content == "a b c d e f"
+    assert "".join(c.text for c in router.stream("hi")) == "a b c d e f"
+    assert [(a.tier, a.ok, a.output_tokens) for a in router.attempts] == [("small", True, 6)] * 3
+
+
+def test_the_async_early_stop_aborts_too(make_router):
+    small, options = _early([-0.1, -3.0, -0.1, -0.1, -0.1, -0.1])
+    router = make_router(small=small, **options)
+    assert asyncio.run(router.ainvoke("hi")).content == "large answer"
+    assert small.streamed == 2
+    assert [a.error_class for a in router.attempts] == [ErrorClass.early_stop, None]
+
+
+def test_an_early_stop_without_logprobs_says_how_to_get_them(make_router):
+    small, options = _early(None)
+    with pytest.raises(ConfigError, match="logprobs=True"):
+        make_router(small=small, **options).invoke("hi")

@@ -1,0 +1,36 @@
+"""Structured outputs: the server writes only text that fits a JSON schema (vLLM compiles the
+schema into a grammar that masks every other token), so no answer is malformed and none runs
+past its closing brace.
+
+The request side is OpenAI's `response_format` JSON-schema path, which vLLM serves; LangChain
+users get the same from `ChatOpenAI(...).with_structured_output(Model, method="json_schema")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+def json_schema_format(model: type[BaseModel], name: str | None = None) -> dict[str, Any]:
+    """The `response_format` request field that holds answers to `model`'s JSON schema."""
+    return {"type": "json_schema",
+            "json_schema": {"name": name or model.__name__, "strict": True,
+                            "schema": model.model_json_schema()}}
+
+
+def malformed(text: str, model: type[BaseModel]) -> bool:
+    """True when `text` is not one JSON object that `model` accepts (nothing around it)."""
+    try:
+        model.model_validate_json(text.strip())
+    except ValidationError:
+        return True
+    return False
+
+
+def malformed_share(texts: Iterable[str], model: type[BaseModel]) -> float:
+    """The share of `texts` that are malformed for `model` (0 when there are none)."""
+    flags = [malformed(t, model) for t in texts]
+    return sum(flags) / len(flags) if flags else 0.0

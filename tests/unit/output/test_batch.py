@@ -1,0 +1,64 @@
+import json
+
+import pytest
+
+from llmopt.bench import Endpoint
+from llmopt.demo import generator
+from llmopt.demo.grader import Answer
+from llmopt.errors import ConfigError
+from llmopt.output import BatchLine, read_batch_output, write_batch
+from llmopt.output.structured import json_schema_format
+from llmopt.workload import load_jsonl
+
+ENDPOINT = Endpoint(base_url="http://127.0.0.1:1/v1", model="demo:large", max_tokens=48,
+                    extra_body={"response_format": json_schema_format(Answer)})
+
+
+def test_a_batch_file_holds_each_request_as_sent_online_and_replays_as_the_workload(tmp_path):
+    items = generator.generate(5, seed=2)
+    path = write_batch(items, ENDPOINT, tmp_path / "batch.jsonl")
+    lines = [BatchLine.model_validate_json(line) for line in path.read_text().splitlines()]
+    assert [line.custom_id for line in lines] == [item.id for item in items]
+    assert {line.url for line in lines} == {"/v1/chat/completions"}
+    body = lines[0].body
+    assert "stream" not in body and "stream_options" not in body
+    assert body | {"stream": True, "stream_options": {"include_usage": True}} == ENDPOINT.body(
+        items[0])
+    replayed = load_jsonl(path)  # what `llmopt bench --workload batch.jsonl` reads
+    assert [(i.id, i.system, i.user) for i in replayed] == [
+        (i.id, i.system, i.user) for i in items]
+
+
+def test_a_batch_refuses_repeated_ids_and_the_completions_api(tmp_path):
+    item = generator.generate(1, seed=2)[0]
+    with pytest.raises(ConfigError, match="unique ids"):
+        write_batch([item, item], ENDPOINT, tmp_path / "b.jsonl")
+    with pytest.raises(ConfigError, match="chat API"):
+        write_batch([item], ENDPOINT.model_copy(update={"api": "completions"}), tmp_path / "c")
+
+
+def test_a_bad_batch_input_line_is_named_with_its_number(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text('{"custom_id": "a", "body": {"messages": [{"role": "user", '
+                    '"content": "hi"}]}}\n{"custom_id": "b", "body": {}}\n')
+    with pytest.raises(ConfigError, match=r"batch.jsonl:2"):
+        load_jsonl(path)
+
+
+def test_the_output_keeps_every_good_line_and_names_a_bad_one(tmp_path):
+    good = {"id": "x", "custom_id": "a", "error": None, "response": {
+        "status_code": 200, "request_id": "r", "body": {
+            "choices": [{"message": {"content": "{}"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 3}}}}
+    failed = {"id": "y", "custom_id": "c", "response": None,
+              "error": {"message": "too long"}}
+    path = tmp_path / "out.jsonl"
+    path.write_text(json.dumps(good) + "\n{not json\n" + json.dumps(failed) + "\n")
+    rows = read_batch_output(path)
+    assert list(rows["custom_id"].fillna("-")) == ["a", "-", "c"]
+    assert rows.loc[0, ["text", "finish_reason", "prompt_tokens", "output_tokens"]].tolist() == [
+        "{}", "stop", 7, 3]
+    assert rows.loc[1, "error"].startswith("out.jsonl:2: not a batch result line")
+    assert "out.jsonl:3" in rows.loc[2, "error"] and "too long" in rows.loc[2, "error"]
+    with pytest.raises(ConfigError, match="does not exist"):
+        read_batch_output(tmp_path / "none.jsonl")
