@@ -127,6 +127,13 @@ class BatchRun(BaseModel):
     engine_s: float
 
 
+def batch_args(config: ServeConfig, input: Path, output: Path) -> list[str]:
+    """The arguments of `vllm run-batch` for `config`: the files, then the model and flags a
+    server of `config` gets (no port: a batch listens on none)."""
+    return ["-i", str(input), "-o", str(output),
+            *config.model_copy(update={"port": None}).to_args()]
+
+
 def run_batch(config: ServeConfig, input: str | Path, output: str | Path, *,
               timeout_s: float = 1800.0) -> BatchRun:
     """Run `input` through vLLM's run-batch with `config`'s model and flags (those a server
@@ -138,8 +145,7 @@ def run_batch(config: ServeConfig, input: str | Path, output: str | Path, *,
         raise ConfigError(f"batch input file {input} does not exist")
     output.parent.mkdir(parents=True, exist_ok=True)
     python = str(settings.vllm_python)
-    argv = [python, "-c", TIMED_RUN_BATCH, "-i", str(input), "-o", str(output),
-            *config.model_copy(update={"port": None}).to_args()]
+    argv = [python, "-c", TIMED_RUN_BATCH, *batch_args(config, input, output)]
     log = output.with_suffix(".log")
     start = time.perf_counter()
     with log.open("wb") as sink:

@@ -8,10 +8,16 @@ users get the same from `ChatOpenAI(...).with_structured_output(Model, method="j
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+SERVER_ARGS = ["--structured-outputs-config", json.dumps({"backend": "xgrammar"})]
+"""The server flags for structured outputs here: xgrammar, the backend vLLM picks on GPU and
+the one its CPU build runs, with free whitespace (the demo models write `{"intent": "cancel",
+...}` with spaces, which `disable_any_whitespace` would forbid them)."""
 
 
 def json_schema_format(model: type[BaseModel], name: str | None = None) -> dict[str, Any]:

@@ -1,7 +1,14 @@
 """What tokens and GPUs cost: API prices (genai-prices + overrides), a GPU rental catalog,
 self-hosting cost and break-even, and the labelled simulated prices of the demo models."""
 
-from llmopt.pricing.api import OverridePrice, Price, PriceOverrides, api_price, request_cost
+from llmopt.pricing.api import (
+    OverridePrice,
+    Price,
+    PriceOverrides,
+    api_price,
+    batch_price,
+    request_cost,
+)
 from llmopt.pricing.demo import DEMO_PRICE_TIERS, PricedAs, price_for
 from llmopt.pricing.gpus import PACKAGED_CATALOG, Gpu, GpuCatalog
 from llmopt.pricing.selfhost import (
@@ -29,6 +36,7 @@ __all__ = [
     "PriceOverrides",
     "PricedAs",
     "api_price",
+    "batch_price",
     "breakeven_tokens_per_day",
     "cost_per_million_tokens",
     "cost_table",

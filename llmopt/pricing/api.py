@@ -106,6 +106,23 @@ def api_price(model: str, provider: str | None = None,
     return _price_from(_lookup(model, provider))
 
 
+def batch_price(model: str, provider: str | None = None) -> Price | None:
+    """The price of `model` in the provider's batch API (genai-prices' `processing: batch`
+    variant, e.g. half price at OpenAI and Google), or None where genai-prices has none (then
+    the provider may still offer one; give an override)."""
+    standard = _lookup(model, provider)
+    try:
+        batch = genai_prices.calc_price(Usage(input_tokens=0, output_tokens=0), model,
+                                        provider_id=standard.provider.id,
+                                        price_context={"processing": "batch"})
+    except LookupError:
+        return None
+    if batch.model_price == standard.model_price:
+        return None
+    price = _price_from(batch)
+    return price.model_copy(update={"source": f"{price.source}, batch"})
+
+
 def request_cost(price: Price, prompt_tokens: float, cached_tokens: float,
                  output_tokens: float) -> float:
     """Dollars for one request. `prompt_tokens` includes `cached_tokens` (OpenAI's convention);

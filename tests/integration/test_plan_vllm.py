@@ -10,6 +10,7 @@ import pytest
 
 from llmopt.demo import assets
 from llmopt.errors import ServerStartError
+from llmopt.output import SERVER_ARGS as STRUCTURED_OUTPUTS
 from llmopt.profile import Profile
 from llmopt.serve import (
     DraftModelSpeculative,
@@ -125,10 +126,12 @@ def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
      False),
     ({"speculative": EagleSpeculative(model=GPU.eagle_head, num_speculative_tokens=4)},
      False),
-], ids=["kv-auto", "kv-fp8", "kv-turboquant", "ngram", "draft-model", "eagle3"])
+    ({"extra_args": STRUCTURED_OUTPUTS}, True),
+], ids=["kv-auto", "kv-fp8", "kv-turboquant", "ngram", "draft-model", "eagle3",
+        "structured-outputs"])
 def test_the_gpu_profiles_notebook_servers_pass_vllm(
         checker: VllmArgChecker, change: dict, engine_config: bool) -> None:
-    """The target servers notebooks 05 and 06 start on the gpu profile, through the same vLLM
+    """The target servers notebooks 05, 06 and 09 start on the gpu profile, through the same vLLM
     version's parser (and engine config, with the 8B target's stated shape standing in)."""
     config = GPU.serve_config("target", **change)
     result = checker.check(serve_argv(config), stand_in=shape_for(GPU.target_model).to_config(),

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from llmopt.errors import ConfigError
-from llmopt.pricing.api import Price, PriceOverrides, api_price, request_cost
+from llmopt.pricing.api import Price, PriceOverrides, api_price, batch_price, request_cost
 
 
 @pytest.mark.parametrize(("model", "provider"), [
@@ -135,3 +135,10 @@ def test_request_cost_rejects_bad_counts(args, name) -> None:
 
 def test_price_label() -> None:
     assert _price(None).label == "p/m (test)"
+
+
+def test_batch_prices_come_from_genai_prices_where_it_has_them() -> None:
+    standard, batch = api_price("gpt-4o-mini"), batch_price("gpt-4o-mini")
+    assert batch is not None and batch.source.endswith(", batch")
+    assert (batch.input, batch.output) == (standard.input / 2, standard.output / 2)
+    assert batch_price("claude-3-5-haiku-latest", "anthropic") is None  # none in the data
