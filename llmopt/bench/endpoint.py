@@ -46,7 +46,9 @@ class Endpoint(BaseModel):
     """Name of the environment variable holding the API key (never the key itself)."""
     timeout_s: float = Field(default=120.0, gt=0, allow_inf_nan=False)
     """Limit for one attempt, from sending to the last streamed byte."""
-    max_tokens: int = Field(default=64, ge=1)
+    max_tokens: int | None = Field(default=64, ge=1)
+    """The output cap sent with every request; None sends none (the server then lets an answer
+    run to the end of the context, what an uncapped client gets)."""
     temperature: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     api: Literal["chat", "completions"] = "chat"
     prompt_template: str = "{system}\n\n{user}"
@@ -106,9 +108,11 @@ class Endpoint(BaseModel):
     def body(self, item: WorkloadItem) -> dict[str, Any]:
         """The streaming request for one item, with usage in the last chunk."""
         body: dict[str, Any] = {
-            "model": self.model, "max_tokens": self.max_tokens, "temperature": self.temperature,
+            "model": self.model, "temperature": self.temperature,
             "stream": True, "stream_options": {"include_usage": True},
         }
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
         if self.api == "chat":
             body["messages"] = item.messages()
         else:

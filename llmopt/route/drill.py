@@ -89,9 +89,11 @@ def live_point(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[boo
                strong: str = "strong") -> dict[str, float]:
     """A routed run as a point of the cost-quality table: share of requests the `strong` tier
     answered (a cascade's escalations included), accuracy of the answers, $/1M requests (every
-    successful attempt paid, a cascade's cheap answer too) and median latency."""
-    mine = attempts[attempts["request"].isin(set(runs["id"])) & attempts["ok"]]
-    return {"share_strong": float((mine["tier"] == strong).sum() / len(runs)),
+    attempt paid: a cascade's cheap answer, an early-stopped one up to its abort, a broken
+    stream up to its break) and median latency."""
+    mine = attempts[attempts["request"].isin(set(runs["id"]))]
+    answered = mine[mine["ok"]]
+    return {"share_strong": float((answered["tier"] == strong).sum() / len(runs)),
             "accuracy": float(pd.Series(correct, dtype=float).mean()),
             "usd_per_million_requests": 1e6 * float(mine["cost_usd"].sum()) / len(runs),
             "latency_p50_s": float(runs["latency_s"].median())}
@@ -101,8 +103,8 @@ def live_evidence(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[
                   baseline: pd.DataFrame) -> Evidence:
     """A routed run against sending every request to one tier (`baseline`: indexed by request
     id, with `tier`, `correct`, `cost_usd` and `latency_s` of that tier's answers), on the same
-    requests: accuracy paired per request and workload tier, the bill (exact: every successful
-    attempt paid) and the median latency with its interval (the two runs were not interleaved:
+    requests: accuracy paired per request and workload tier, the bill (every attempt paid, as in
+    `live_point`) and the median latency with its interval (the two runs were not interleaved:
     read the latency as indicative)."""
     if set(runs["id"]) - set(baseline.index):
         raise ConfigError("the baseline lacks some of the routed requests; give one row per "
@@ -110,7 +112,7 @@ def live_evidence(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[
     base = baseline.loc[runs["id"]]
     quality = paired_quality(base["correct"].astype(bool), list(correct),
                              tiers=base["tier"].astype(str))
-    mine = attempts[attempts["request"].isin(set(runs["id"])) & attempts["ok"]]
+    mine = attempts[attempts["request"].isin(set(runs["id"]))]
     cost = exact_change("$ per 1M requests", 1e6 * float(base["cost_usd"].mean()),
                         1e6 * float(mine["cost_usd"].sum()) / len(runs), n=len(runs))
     answered = runs["error"].isna().to_numpy()

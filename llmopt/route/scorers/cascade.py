@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
 from llmopt.errors import ConfigError
-from llmopt.route.scorers.early_stop import EarlyStop
+from llmopt.route.scorers.early_stop import EarlyStop, sparing
 
 
 class Check(ABC):
@@ -80,6 +80,17 @@ class LogprobCheck(Check):
             raise ConfigError("LogprobCheck.for_share needs at least one mean log-probability")
         count = round(share * len(values))
         return cls(values[count] if count < len(values) else 0.0)
+
+    @classmethod
+    def calibrate(cls, mean_logprobs: Sequence[float], correct: Sequence[bool],
+                  false_escalation: float = 0.05) -> LogprobCheck:
+        """The check that escalates at most `false_escalation` of a graded sample's right cheap
+        answers (those with the lowest mean log-probabilities): the post-hoc twin of
+        `EarlyStop.calibrate`, for comparing the two at the same false-escalation rate."""
+        if len(mean_logprobs) != len(correct):
+            raise ConfigError(f"{len(mean_logprobs)} answers but {len(correct)} grades")
+        right = [m for m, ok in zip(mean_logprobs, correct, strict=True) if ok]
+        return cls(min(0.0, sparing(right, false_escalation)))
 
     def reason(self, message: AIMessage) -> str | None:
         mean = mean_logprob(message)

@@ -50,16 +50,12 @@ class EarlyStop(BaseModel):
         An answer is aborted when its lowest window mean is below the threshold."""
         if len(streams) != len(correct):
             raise ConfigError(f"{len(streams)} streams but {len(correct)} grades")
-        if not 0 <= false_abort < 1:
-            raise ConfigError(f"false_abort must lie in [0, 1), got {false_abort!r}")
         lows = [lowest(s, window) for s, ok in zip(streams, correct, strict=True) if ok]
-        lows = sorted(v for v in lows if v is not None)
+        lows = [v for v in lows if v is not None]
         if not lows:
             raise ConfigError("EarlyStop.calibrate needs right answers with at least `window` "
                               "tokens of log-probabilities")
-        allowed = int(np.floor(false_abort * len(lows)))  # right answers it may abort
-        threshold = lows[allowed]  # strictly below it: the `allowed` lowest, ties spared
-        return cls(min_logprob=min(0.0, threshold), window=window)
+        return cls(min_logprob=min(0.0, sparing(lows, false_abort)), window=window)
 
     def false_abort_rate(self, streams: Sequence[Sequence[float]],
                          correct: Sequence[bool]) -> float:
@@ -74,3 +70,14 @@ def lowest(logprobs: Sequence[float], window: int = 1) -> float | None:
     if values.size < window:
         return None
     return float(np.convolve(values, np.ones(window) / window, mode="valid").min())
+
+
+def sparing(values: Sequence[float], share: float) -> float:
+    """The threshold that at most `share` of `values` fall strictly below (the lowest ones; ties
+    at the cut are spared): how a cascade's rule is fitted to a false-escalation rate."""
+    if not 0 <= share < 1:
+        raise ConfigError(f"the false-escalation share must lie in [0, 1), got {share!r}")
+    ordered = sorted(float(v) for v in values)
+    if not ordered:
+        raise ConfigError("a threshold needs at least one value to spare")
+    return ordered[int(np.floor(share * len(ordered)))]

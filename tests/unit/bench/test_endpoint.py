@@ -36,6 +36,7 @@ def test_chat_body_streams_with_usage() -> None:
     assert body["messages"] == ITEM.messages() and body["max_tokens"] == 7
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert body["temperature"] == 0 and body["ignore_eos"] is True
+    assert "max_tokens" not in endpoint.model_copy(update={"max_tokens": None}).body(ITEM)
 
 
 def test_completions_body_uses_the_prompt_template() -> None:

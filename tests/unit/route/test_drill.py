@@ -17,7 +17,13 @@ from llmopt.route.drill import (
     live_point,
     run_routed,
 )
-from llmopt.route.scorers import Cascade, HeuristicConfig, HeuristicScorer, SchemaCheck
+from llmopt.route.scorers import (
+    Cascade,
+    EarlyStop,
+    HeuristicConfig,
+    HeuristicScorer,
+    SchemaCheck,
+)
 from tests.unit.route.fakes import Scripted, refused
 
 ALWAYS_STRONG = HeuristicScorer(HeuristicConfig(long_chars=1, keyword_weight=0,
@@ -48,6 +54,19 @@ def test_live_point_counts_a_cascades_cheap_and_strong_calls(make_router):
     assert point["usd_per_million_requests"] == pytest.approx(
         1e6 * attempts["cost_usd"].sum() / 4)
     assert set(attempts["tier"]) == {"small", "large"} and len(attempts) == 8
+
+
+def test_an_early_stopped_answer_is_paid_up_to_its_abort(make_router):
+    items = generate(2, seed=1)
+    small = Scripted(name="small", text="a b c d", logprobs=[-0.1, -3.0, -0.1, -0.1])
+    router = make_router(small=small, cascade=Cascade(early_stop=EarlyStop(min_logprob=-1)))
+    runs = run_routed(router, items, concurrency=1)
+    attempts = attempts_frame(router)
+    aborted = attempts[attempts["error_class"] == "early_stop"]
+    assert len(aborted) == 2 and (aborted["cost_usd"] > 0).all()
+    point = live_point(runs, attempts, [True, True], strong="large")
+    assert point["share_strong"] == 1.0 and point["usd_per_million_requests"] == pytest.approx(
+        1e6 * attempts["cost_usd"].sum() / 2)  # the aborted answers' tokens paid too
 
 
 def test_live_evidence_pairs_the_routed_answers_with_the_baseline_tier(make_router):

@@ -34,6 +34,16 @@ def test_logprob_check():
     assert "no logprobs" in check.reason(AIMessage("x"))
 
 
+def test_a_logprob_check_is_fitted_to_a_false_escalation_rate():
+    means = [-0.1 * k for k in range(1, 11)] + [-2.0, -0.05]
+    correct = [True] * 10 + [False, False]
+    check = LogprobCheck.calibrate(means, correct, false_escalation=0.2)
+    assert check.min_mean_logprob == pytest.approx(-0.8)  # the two lowest right ones escalate
+    assert sum(m < check.min_mean_logprob for m, ok in zip(means, correct, strict=True) if ok) == 2
+    with pytest.raises(ConfigError, match="12 answers but 1 grades"):
+        LogprobCheck.calibrate(means, [True])
+
+
 def test_cascade_names_the_first_failing_check():
     cascade = Cascade([SchemaCheck(fields=["a"]), LogprobCheck(-0.5)])
     assert cascade.escalation_reason(AIMessage("nope")).startswith("schema")
@@ -44,7 +54,7 @@ def test_bad_checks_are_named():
         SchemaCheck()
     with pytest.raises(ConfigError, match="min_mean_logprob"):
         LogprobCheck(0.5)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="or an EarlyStop"):
         Cascade([])
 
 

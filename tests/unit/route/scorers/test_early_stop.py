@@ -44,7 +44,7 @@ def test_bad_rules_and_samples_are_named():
         EarlyStop(min_logprob=-1, window=0)
     with pytest.raises(ConfigError, match="2 streams but 1 grades"):
         EarlyStop.calibrate([SURE, DOOMED], [True])
-    with pytest.raises(ConfigError, match="false_abort"):
+    with pytest.raises(ConfigError, match="false-escalation share"):
         EarlyStop.calibrate([SURE], [True], false_abort=1.0)
     with pytest.raises(ConfigError, match="right answers"):
         EarlyStop.calibrate([SURE], [False])
