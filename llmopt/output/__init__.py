@@ -5,13 +5,21 @@ from llmopt.output.batch import (
     BatchLine,
     BatchRun,
     batch_args,
+    compare_batch,
     read_batch_output,
     run_batch,
     write_batch,
 )
-from llmopt.output.caps import cap_effect, cap_from_lengths
-from llmopt.output.structured import SERVER_ARGS, json_schema_format, malformed, malformed_share
+from llmopt.output.caps import cap_from_lengths
+from llmopt.output.structured import (
+    SERVER_ARGS,
+    json_schema_format,
+    malformed,
+    malformed_share,
+    structured_effect,
+)
+from llmopt.output.table import output_table
 
-__all__ = ["SERVER_ARGS", "BatchLine", "BatchRun", "batch_args", "cap_effect",
-           "cap_from_lengths", "json_schema_format", "malformed", "malformed_share",
-           "read_batch_output", "run_batch", "write_batch"]
+__all__ = ["SERVER_ARGS", "BatchLine", "BatchRun", "batch_args", "cap_from_lengths",
+           "compare_batch", "json_schema_format", "malformed", "malformed_share", "output_table",
+           "read_batch_output", "run_batch", "structured_effect", "write_batch"]

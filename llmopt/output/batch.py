@@ -20,8 +20,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmopt.bench.endpoint import Endpoint
+from llmopt.bench.scheduler import Grader
 from llmopt.config import read_text
+from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError, ServerError
+from llmopt.evidence.change import ratio_change, round_ratio_change, usd_per_million_tokens
+from llmopt.evidence.decision import Evidence
+from llmopt.evidence.quality import paired_quality
+from llmopt.evidence.runs import COST
 from llmopt.redaction import child_env
 from llmopt.serve.config import ServeConfig
 from llmopt.serve.launch import default_env
@@ -112,6 +118,39 @@ asyncio.run(rb.main(rb.parse_args()))
 """
 """vLLM's run-batch, with the seconds its engine spent on the batch (reading the file to
 writing the answers, engine start left out) printed at the end."""
+
+
+def compare_batch(online: pd.DataFrame, batch: pd.DataFrame, engine_s: float,
+                  items: Sequence[WorkloadItem], usd_per_hour: float,
+                  grader: Grader = grade) -> Evidence:
+    """The batch against online serving of the same requests on the same model: accuracy
+    paired per request (each answer graded against its item's reference); self-host $ per 1M
+    tokens (tokens over seconds at `usd_per_hour`: the batch's engine seconds, each online
+    round's wall span), the batch's one figure against every round of `online` (bench records of
+    interleaved rounds, one session each); latency: each online request's own against the
+    batch's, every answer of which arrives when the job ends (`engine_s`). `grader` grades the
+    batch's answers as the bench graded the online ones."""
+    answers = batch.set_index("custom_id")
+    missing = [i.id for i in items if i.id not in answers.index]
+    if missing:
+        raise ConfigError(f"the batch output lacks {len(missing)} requests ({missing[:5]})")
+    rows = online[(online["status"] == "ok") & ~online["warmup"].astype(bool)].set_index("id")
+    ids = [i.id for i in items if i.id in rows.index]
+    graded = {i.id: grader(str(answers.loc[i.id, "text"] or ""), i.reference or {}).correct
+              for i in items}
+    quality = paired_quality(rows.loc[ids, "correct"].astype(bool).tolist(),
+                             [graded[i] for i in ids], tiers=rows.loc[ids, "tier"].astype(str))
+    tokens = float((answers["prompt_tokens"] + answers["output_tokens"]).sum())
+    batch_usd = usd_per_million_tokens([tokens], [engine_s], usd_per_hour, 1)
+    rounds = [usd_per_million_tokens([float((r["prompt_tokens"] + r["output_tokens"]).sum())],
+                                     [r["end_s"].max() - r["start_s"].min()], usd_per_hour, 1)
+              for _, r in rows.groupby("session")]
+    cost = round_ratio_change(COST, rounds, [batch_usd] * len(rounds),
+                              "the batch ran once: its tokens over engine seconds against "
+                              "each online round's tokens over its wall span")
+    latency = ratio_change("latency p50", rows.loc[ids, "latency_s"].tolist(),
+                           [engine_s] * len(ids))
+    return Evidence(quality=quality, cost=cost, latency=latency)
 
 
 class BatchRun(BaseModel):

@@ -1,5 +1,5 @@
-"""Output caps: a `max_tokens` chosen from the output lengths a run measured, and what a cap
-did to a run (answers it cut, the tokens spent on them, accuracy).
+"""Output caps: a `max_tokens` chosen from the output lengths a run measured (what a cap did
+to a run is in `llmopt.output.table`).
 
 A cap bounds the cost of a runaway answer (one that never writes its end token) and makes a
 budget's worst case finite; too tight a cap cuts good answers. The rule: the p99 of the
@@ -12,12 +12,8 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 
 from llmopt.errors import ConfigError
-
-CUT = "length"
-"""The finish reason of an answer the cap cut (OpenAI and vLLM)."""
 
 
 def cap_from_lengths(lengths: Iterable[int], quantile: float = 0.99,
@@ -37,19 +33,3 @@ def cap_from_lengths(lengths: Iterable[int], quantile: float = 0.99,
         raise ConfigError(f"margin must be >= 0, got {margin!r}")
     top = float(np.quantile(values, quantile, method="higher"))
     return max(1, math.ceil(top * (1 + margin)))
-
-
-def cap_effect(frame: pd.DataFrame, by: str = "setting") -> pd.DataFrame:
-    """Per value of `by` (one bench run each): requests, answers the cap cut (share), output
-    tokens per request, tokens spent on cut answers (wasted: a cut JSON answer is wrong) and
-    accuracy. `frame` holds bench records: finish_reason, output_tokens, correct, status."""
-    missing = {by, "finish_reason", "output_tokens", "correct"} - set(frame.columns)
-    if missing:
-        raise ConfigError(f"cap_effect needs the columns {sorted(missing)} of bench records")
-    cut = frame["finish_reason"] == CUT
-    rows = frame.assign(cut=cut, wasted=frame["output_tokens"].where(cut, 0))
-    table = rows.groupby(by, sort=False).agg(
-        requests=("cut", "size"), cut_share=("cut", "mean"),
-        output_tokens=("output_tokens", "mean"), wasted_tokens=("wasted", "sum"),
-        accuracy=("correct", "mean"))
-    return table.astype({"wasted_tokens": int})

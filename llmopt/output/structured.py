@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from llmopt.evidence.decision import Effect
+
 SERVER_ARGS = ["--structured-outputs-config", json.dumps({"backend": "xgrammar"})]
 """The server flags for structured outputs here: xgrammar, the backend vLLM picks on GPU and
 the one its CPU build runs, with free whitespace (the demo models write `{"intent": "cancel",
@@ -40,3 +42,21 @@ def malformed_share(texts: Iterable[str], model: type[BaseModel]) -> float:
     """The share of `texts` that are malformed for `model` (0 when there are none)."""
     flags = [malformed(t, model) for t in texts]
     return sum(flags) / len(flags) if flags else 0.0
+
+
+def structured_effect(free: Iterable[str], held: Iterable[str],
+                      schema: type[BaseModel]) -> Effect:
+    """Did the grammar change anything? Malformed answers without it (`free`) and with it
+    (`held`), on the same requests: "no effect" where there was nothing to prevent."""
+    before, after = malformed_share(free, schema), malformed_share(held, schema)
+    measured = f"malformed answers {before:.1%} without the schema, {after:.1%} with it"
+    if after > 0:
+        return Effect(option="structured outputs", promised="no malformed answer",
+                      measured=measured, verdict="harmful" if after > before else "no effect",
+                      why="the server let malformed answers through: is the schema sent?")
+    if before == 0:
+        return Effect(option="structured outputs", promised="no malformed answer",
+                      measured=measured, verdict="no effect",
+                      why="the model wrote no malformed answer without it: nothing to prevent")
+    return Effect(option="structured outputs", promised="no malformed answer",
+                  measured=measured, verdict="effective", why="every malformed answer prevented")

@@ -9,7 +9,7 @@ from llmopt.pricing.api import (
     batch_price,
     request_cost,
 )
-from llmopt.pricing.demo import DEMO_PRICE_TIERS, PricedAs, price_for
+from llmopt.pricing.demo import DEMO_PRICE_TIERS, PricedAs, batch_price_for, price_for
 from llmopt.pricing.gpus import PACKAGED_CATALOG, Gpu, GpuCatalog
 from llmopt.pricing.selfhost import (
     DAYS_PER_MONTH,
@@ -45,6 +45,7 @@ __all__ = [
     "monthly_cost_api",
     "monthly_cost_selfhost",
     "payback_months",
+    "batch_price_for",
     "price_for",
     "replicas_needed",
     "request_cost",

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from llmopt.pricing._inputs import unknown
-from llmopt.pricing.api import Price, PriceOverrides, api_price
+from llmopt.pricing.api import Price, PriceOverrides, api_price, batch_price
 
 DEMO_PREFIX = "demo:"
 
@@ -46,5 +46,20 @@ def price_for(model_name: str, overrides: PriceOverrides | str | Path | None = N
         raise unknown("demo model", model_name, DEMO_PRICE_TIERS)
     tier = DEMO_PRICE_TIERS[name]
     real = api_price(tier.model, tier.provider)
+    return real.model_copy(update={"provider": "demo", "model": name,
+                                   "source": f"{tier.label}, {real.source}"})
+
+
+def batch_price_for(model_name: str) -> Price | None:
+    """The batch-API price of any model (demo models: of the real model they are priced as),
+    or None where genai-prices has no batch price for it."""
+    name = model_name.strip().lower()
+    if not name.startswith(DEMO_PREFIX):
+        return batch_price(model_name)
+    price_for(model_name)  # an unknown demo model is named here
+    tier = DEMO_PRICE_TIERS[name]
+    real = batch_price(tier.model, tier.provider)
+    if real is None:
+        return None
     return real.model_copy(update={"provider": "demo", "model": name,
                                    "source": f"{tier.label}, {real.source}"})

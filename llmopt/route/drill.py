@@ -99,6 +99,18 @@ def live_point(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[boo
             "latency_p50_s": float(runs["latency_s"].median())}
 
 
+def per_request(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[bool],
+                items: Sequence[WorkloadItem]) -> pd.DataFrame:
+    """A routed run one row per request id: its workload `tier`, `correct`, `cost_usd` (every
+    attempt paid, as in `live_point`) and `latency_s`: the baseline `live_evidence` takes, so
+    one routed run can be compared with another."""
+    paid = attempts.groupby("request")["cost_usd"].sum()
+    tiers = {item.id: item.tier for item in items}
+    return pd.DataFrame({"tier": [tiers[i] for i in runs["id"]], "correct": list(correct),
+                         "cost_usd": paid.reindex(runs["id"]).fillna(0.0).to_numpy(),
+                         "latency_s": runs["latency_s"].to_numpy()}, index=runs["id"].to_numpy())
+
+
 def live_evidence(runs: pd.DataFrame, attempts: pd.DataFrame, correct: Sequence[bool],
                   baseline: pd.DataFrame) -> Evidence:
     """A routed run against sending every request to one tier (`baseline`: indexed by request

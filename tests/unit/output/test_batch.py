@@ -1,12 +1,13 @@
 import json
 
+import pandas as pd
 import pytest
 
 from llmopt.bench import Endpoint
 from llmopt.demo import generator
 from llmopt.demo.grader import Answer
 from llmopt.errors import ConfigError
-from llmopt.output import BatchLine, read_batch_output, write_batch
+from llmopt.output import BatchLine, compare_batch, read_batch_output, write_batch
 from llmopt.output.structured import json_schema_format
 from llmopt.workload import load_jsonl
 
@@ -62,3 +63,25 @@ def test_the_output_keeps_every_good_line_and_names_a_bad_one(tmp_path):
     assert "out.jsonl:3" in rows.loc[2, "error"] and "too long" in rows.loc[2, "error"]
     with pytest.raises(ConfigError, match="does not exist"):
         read_batch_output(tmp_path / "none.jsonl")
+
+
+def test_the_batch_is_compared_with_every_online_round():
+    items = generator.generate(4, seed=3)
+    online = pd.DataFrame({
+        "id": [i.id for i in items], "tier": [i.tier for i in items],
+        "status": "ok", "warmup": False, "correct": [True, True, False, True],
+        "session": ["r0", "r0", "r1", "r1"], "prompt_tokens": 90, "output_tokens": 10,
+        "start_s": [0.0, 0.0, 10.0, 10.0], "end_s": [2.0, 2.0, 14.0, 14.0],
+        "latency_s": [1.0, 2.0, 3.0, 4.0]})
+    texts = [json.dumps(i.reference) for i in items[:3]] + ["wrong"]
+    batch = pd.DataFrame({"custom_id": [i.id for i in items], "text": texts,
+                          "prompt_tokens": 90, "output_tokens": 10})
+    ev = compare_batch(online, batch, engine_s=1.0, items=items, usd_per_hour=3.6)
+    assert (ev.quality.n, ev.quality.baseline_only, ev.quality.candidate_only) == (4, 1, 1)
+    # $1 per 1,000 s; online: 200 tokens in 2 s ($10 per 1M), then in 4 s ($20); the batch:
+    # 400 tokens in its 1 engine second ($2.5); rounds enter as their geometric mean
+    assert ev.cost.baseline == pytest.approx((10 * 20) ** 0.5)
+    assert ev.cost.candidate == pytest.approx(2.5)
+    assert ev.latency.baseline == 2.5 and ev.latency.candidate == 1.0
+    with pytest.raises(ConfigError, match="lacks 1 requests"):
+        compare_batch(online, batch.iloc[:3], 1.0, items, 3.6)

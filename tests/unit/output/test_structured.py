@@ -1,6 +1,6 @@
 from llmopt.demo import generator
 from llmopt.demo.grader import Answer
-from llmopt.output import json_schema_format, malformed_share
+from llmopt.output import json_schema_format, malformed_share, structured_effect
 from llmopt.output.structured import malformed
 
 
@@ -27,3 +27,10 @@ def test_malformed_means_not_one_object_of_the_schema():
     assert malformed('{"intent": "cancel"', Answer)
     assert malformed_share([good, "", good + "}"], Answer) == 2 / 3
     assert malformed_share([], Answer) == 0.0
+
+
+def test_the_effect_says_whether_the_grammar_changed_anything():
+    good = '{"intent": "cancel", "order_id": "123456", "action": "cancel", "amount": 29}'
+    assert structured_effect([good, good], [good, good], Answer).verdict == "no effect"
+    assert structured_effect([good, "oops"], [good, good], Answer).verdict == "effective"
+    assert structured_effect([good, good], [good, "oops"], Answer).verdict == "harmful"

@@ -2,7 +2,7 @@ import pytest
 
 from llmopt.errors import ConfigError
 from llmopt.pricing.api import api_price
-from llmopt.pricing.demo import DEMO_PRICE_TIERS, price_for
+from llmopt.pricing.demo import DEMO_PRICE_TIERS, batch_price_for, price_for
 
 
 @pytest.mark.parametrize("name", ["demo:large", "demo:small"])
@@ -28,3 +28,9 @@ def test_other_models_go_through_api_price() -> None:
 def test_unknown_demo_model_lists_the_demo_models() -> None:
     with pytest.raises(ConfigError, match="demo:medium.*demo:large, demo:small"):
         price_for("demo:medium")
+
+
+def test_a_demo_models_batch_price_is_its_real_models():
+    batch = batch_price_for("demo:large")
+    assert batch is not None and batch.model == "demo:large"
+    assert batch.output == price_for("demo:large").output / 2

@@ -15,6 +15,7 @@ from llmopt.route.drill import (
     drill_summary,
     live_evidence,
     live_point,
+    per_request,
     run_routed,
 )
 from llmopt.route.scorers import (
@@ -67,6 +68,18 @@ def test_an_early_stopped_answer_is_paid_up_to_its_abort(make_router):
     point = live_point(runs, attempts, [True, True], strong="large")
     assert point["share_strong"] == 1.0 and point["usd_per_million_requests"] == pytest.approx(
         1e6 * attempts["cost_usd"].sum() / 2)  # the aborted answers' tokens paid too
+
+
+def test_one_routed_run_is_the_baseline_of_another(make_router):
+    items = generate(3, seed=1)
+    router = make_router()
+    runs = run_routed(router, items, concurrency=1)
+    attempts = attempts_frame(router)
+    frame = per_request(runs, attempts, [True, False, True], items)
+    assert list(frame.index) == [i.id for i in items]
+    assert frame["cost_usd"].sum() == pytest.approx(attempts["cost_usd"].sum())
+    ev = live_evidence(runs, attempts, [True, True, True], frame)
+    assert ev.quality.candidate_only == 1 and ev.cost.pct == pytest.approx(0.0)
 
 
 def test_live_evidence_pairs_the_routed_answers_with_the_baseline_tier(make_router):
