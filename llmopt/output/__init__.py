@@ -4,6 +4,7 @@ stop sequences, offline batches); the early stop of a cascade lives in llmopt.ro
 from llmopt.output.batch import (
     BatchLine,
     BatchRun,
+    api_batch_change,
     batch_args,
     compare_batch,
     read_batch_output,
@@ -11,6 +12,7 @@ from llmopt.output.batch import (
     write_batch,
 )
 from llmopt.output.caps import cap_from_lengths
+from llmopt.output.settings import BASELINE, output_settings
 from llmopt.output.structured import (
     SERVER_ARGS,
     json_schema_format,
@@ -20,6 +22,7 @@ from llmopt.output.structured import (
 )
 from llmopt.output.table import output_table
 
-__all__ = ["SERVER_ARGS", "BatchLine", "BatchRun", "batch_args", "cap_from_lengths",
-           "compare_batch", "json_schema_format", "malformed", "malformed_share", "output_table",
+__all__ = ["BASELINE", "SERVER_ARGS", "BatchLine", "BatchRun", "api_batch_change", "batch_args",
+           "cap_from_lengths", "compare_batch", "json_schema_format", "malformed",
+           "malformed_share", "output_settings", "output_table",
            "read_batch_output", "run_batch", "structured_effect", "write_batch"]

@@ -24,10 +24,17 @@ from llmopt.bench.scheduler import Grader
 from llmopt.config import read_text
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError, ServerError
-from llmopt.evidence.change import ratio_change, round_ratio_change, usd_per_million_tokens
+from llmopt.evidence.change import (
+    Change,
+    exact_change,
+    ratio_change,
+    round_ratio_change,
+    usd_per_million_tokens,
+)
 from llmopt.evidence.decision import Evidence
 from llmopt.evidence.quality import paired_quality
 from llmopt.evidence.runs import COST
+from llmopt.pricing.api import Price, request_cost
 from llmopt.redaction import child_env
 from llmopt.serve.config import ServeConfig
 from llmopt.serve.launch import default_env
@@ -151,6 +158,16 @@ def compare_batch(online: pd.DataFrame, batch: pd.DataFrame, engine_s: float,
     latency = ratio_change("latency p50", rows.loc[ids, "latency_s"].tolist(),
                            [engine_s] * len(ids))
     return Evidence(quality=quality, cost=cost, latency=latency)
+
+
+def api_batch_change(batch: pd.DataFrame, price: Price, discounted: Price) -> Change:
+    """The bill of the batch's answers (their prompt and output tokens) at the API's online
+    `price` and at its batch price (`discounted`): exact, the tokens are the same."""
+    def usd(p: Price) -> float:
+        return 1e6 * float(sum(request_cost(p, int(i), 0, int(o)) for i, o in zip(
+            batch["prompt_tokens"], batch["output_tokens"], strict=True))) / len(batch)
+    return exact_change("$ per 1M requests (API, billed tokens)", usd(price), usd(discounted),
+                        n=len(batch))
 
 
 class BatchRun(BaseModel):

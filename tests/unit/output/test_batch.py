@@ -7,8 +7,9 @@ from llmopt.bench import Endpoint
 from llmopt.demo import generator
 from llmopt.demo.grader import Answer
 from llmopt.errors import ConfigError
-from llmopt.output import BatchLine, compare_batch, read_batch_output, write_batch
+from llmopt.output import BatchLine, api_batch_change, compare_batch, read_batch_output, write_batch
 from llmopt.output.structured import json_schema_format
+from llmopt.pricing import batch_price_for, price_for
 from llmopt.workload import load_jsonl
 
 ENDPOINT = Endpoint(base_url="http://127.0.0.1:1/v1", model="demo:large", max_tokens=48,
@@ -85,3 +86,9 @@ def test_the_batch_is_compared_with_every_online_round():
     assert ev.latency.baseline == 2.5 and ev.latency.candidate == 1.0
     with pytest.raises(ConfigError, match="lacks 1 requests"):
         compare_batch(online, batch.iloc[:3], 1.0, items, 3.6)
+
+
+def test_the_api_batch_bills_the_same_tokens_at_the_batch_price():
+    rows = pd.DataFrame({"prompt_tokens": [100, 300], "output_tokens": [10, 30]})
+    change = api_batch_change(rows, price_for("demo:large"), batch_price_for("demo:large"))
+    assert change.exact and change.pct == pytest.approx(-50.0)

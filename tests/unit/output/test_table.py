@@ -16,7 +16,8 @@ def test_the_table_counts_cut_answers_their_tokens_and_malformed_ones():
         "correct": [True, True, False, False, True, False],
         "text": [GOOD, GOOD, GOOD + " runs on", GOOD[:20], GOOD, GOOD[:20]],
         "tpot_s": [0.01, 0.02, 0.03, 0.01, 0.01, 0.01]})
-    table = output_table(frame, Answer)
+    runs = {name: rows.drop(columns="setting") for name, rows in frame.groupby("setting")}
+    table = output_table(runs, Answer)
     assert list(table.index) == ["none", "tight"]
     assert table["wasted_tokens"].tolist() == [512, 40]
     assert table.loc["tight", "cut_share"] == pytest.approx(2 / 3)
@@ -24,4 +25,4 @@ def test_the_table_counts_cut_answers_their_tokens_and_malformed_ones():
     assert table.loc["none", "accuracy"] == pytest.approx(2 / 3)
     assert table.loc["none", "tpot_ms_p50"] == pytest.approx(20)
     with pytest.raises(ConfigError, match="finish_reason"):
-        output_table(frame.drop(columns="finish_reason"), Answer)
+        output_table({"none": frame.drop(columns="finish_reason")}, Answer)
