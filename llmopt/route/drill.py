@@ -80,6 +80,19 @@ def run_routed(router: RouterChatModel, items: Sequence[WorkloadItem], concurren
         return pd.DataFrame(list(pool.map(one, enumerate(items))))
 
 
+def run_each(routers: dict[str, RouterChatModel], items: Sequence[WorkloadItem], metered: Any,
+             concurrency: int = 1) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+    """Each router's run over `items` (`run_routed`), one router after the other, and the output
+    tokens the server `metered` (a VllmServer) generated during each: what a router made a
+    server write, aborted answers included, on the server's own counter."""
+    runs, generated = {}, {}
+    for name, router in routers.items():
+        before = metered.metrics()
+        runs[name] = run_routed(router, items, concurrency)
+        generated[name] = (metered.metrics() - before).generation_tokens
+    return runs, generated
+
+
 def attempts_frame(router: RouterChatModel) -> pd.DataFrame:
     """Every attempt the router recorded, one row each."""
     return pd.DataFrame([a.model_dump() for a in router.attempts])

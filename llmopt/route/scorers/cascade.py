@@ -92,6 +92,12 @@ class LogprobCheck(Check):
         right = [m for m, ok in zip(mean_logprobs, correct, strict=True) if ok]
         return cls(min(0.0, sparing(right, false_escalation)))
 
+    def false_escalation_rate(self, mean_logprobs: Sequence[float],
+                              correct: Sequence[bool]) -> float:
+        """Share of the right answers among these this check escalates."""
+        right = [m for m, ok in zip(mean_logprobs, correct, strict=True) if ok]
+        return sum(m < self.min_mean_logprob for m in right) / len(right) if right else 0.0
+
     def reason(self, message: AIMessage) -> str | None:
         mean = mean_logprob(message)
         if mean is None:

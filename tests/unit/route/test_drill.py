@@ -16,6 +16,7 @@ from llmopt.route.drill import (
     live_evidence,
     live_point,
     per_request,
+    run_each,
     run_routed,
 )
 from llmopt.route.scorers import (
@@ -68,6 +69,22 @@ def test_an_early_stopped_answer_is_paid_up_to_its_abort(make_router):
     point = live_point(runs, attempts, [True, True], strong="large")
     assert point["share_strong"] == 1.0 and point["usd_per_million_requests"] == pytest.approx(
         1e6 * attempts["cost_usd"].sum() / 2)  # the aborted answers' tokens paid too
+
+
+def test_each_router_runs_in_turn_with_the_servers_own_token_count(make_router):
+    from llmopt.serve.metrics import MetricsSnapshot
+
+    class Counter:  # a server whose /metrics counts 5 generated tokens per scrape
+        scrapes = 0
+
+        def metrics(self):
+            Counter.scrapes += 1
+            return MetricsSnapshot(generation_tokens=5.0 * Counter.scrapes)
+
+    items = generate(2, seed=1)
+    runs, generated = run_each({"a": make_router(), "b": make_router()}, items, Counter())
+    assert list(runs) == ["a", "b"] and all(len(r) == 2 for r in runs.values())
+    assert generated == {"a": 5.0, "b": 5.0}
 
 
 def test_one_routed_run_is_the_baseline_of_another(make_router):

@@ -39,7 +39,7 @@ def test_a_logprob_check_is_fitted_to_a_false_escalation_rate():
     correct = [True] * 10 + [False, False]
     check = LogprobCheck.calibrate(means, correct, false_escalation=0.2)
     assert check.min_mean_logprob == pytest.approx(-0.8)  # the two lowest right ones escalate
-    assert sum(m < check.min_mean_logprob for m, ok in zip(means, correct, strict=True) if ok) == 2
+    assert check.false_escalation_rate(means, correct) == pytest.approx(0.2)
     with pytest.raises(ConfigError, match="12 answers but 1 grades"):
         LogprobCheck.calibrate(means, [True])
 
