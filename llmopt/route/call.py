@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from llmopt.route.budget import Budget, Reservation, prompt_token_bound, worst_case_usd
+from llmopt.route.budget import Budget, Reservation, worst_case_usd
 from llmopt.route.errors import ErrorClass, classify, described
 from llmopt.route.fallback import Attempt
 from llmopt.route.tier import Tier
@@ -58,8 +58,10 @@ class Call:
     def fail(self, exc: BaseException, streamed: int = 0) -> None:
         error = classify(exc) if isinstance(exc, Exception) else ErrorClass.other
         prompt = 0
-        if streamed:  # the prompt was read: counted where the budget counted it, else bounded
-            prompt = self.prompt_tokens or prompt_token_bound([m.text for m in self.messages])
+        if streamed:  # the prompt was read: counted as the budget counts it (exact with the
+            # tier's tokenizer, else a byte bound), once per call
+            prompt = self.prompt_tokens if self.prompt_tokens is not None else \
+                self.tier.prompt_tokens(self.messages)
         self._end(Attempt(tier=self.tier.name, model=self.tier.priced_as, ok=False,
                           error_class=error, error=described(exc), latency_s=self._elapsed(),
                           prompt_tokens=prompt, output_tokens=streamed,

@@ -323,3 +323,20 @@ def test_an_early_stop_without_logprobs_says_how_to_get_them(make_router):
     small, options = _early(None)
     with pytest.raises(ConfigError, match="logprobs=True"):
         make_router(small=small, **options).invoke("hi")
+
+
+def test_an_aborted_answers_prompt_is_counted_with_the_tiers_tokenizer():
+    from llmopt.profile import resolve_model
+    from llmopt.route.budget import prompt_token_bound
+
+    small = Scripted(name="small", text="a b c", logprobs=[-0.1, -3.0, -0.1])
+    cheap = Tier(name="small", model=small, priced_as="demo:small", max_tokens=32,
+                 tokenizer=resolve_model("demo:small"))
+    strong = Tier(name="large", model=Scripted(name="large"), priced_as="demo:large")
+    router = RouterChatModel(tiers=[cheap, strong], policy=FAST,
+                             cascade=Cascade(early_stop=EarlyStop(min_logprob=-1.0)))
+    messages = convert_to_messages(["Where is my order #123456?"])
+    router.invoke(messages)
+    aborted = router.attempts[0]
+    assert aborted.prompt_tokens == cheap.prompt_tokens(messages)  # exact, not the byte bound
+    assert aborted.prompt_tokens < prompt_token_bound([m.text for m in messages])
