@@ -219,7 +219,7 @@ class RouterChatModel(BaseChatModel):
             tier, wait = tries.send(error)
             time.sleep(wait)
             call = self._call(tier, about, messages, kwargs).reserve()
-            watch = _Watch(self.cascade.early_stop, tier)
+            watch = self._watch(index, tier)
             try:
                 with contextlib.closing(tier.stream(messages, stop, kwargs)) as stream:
                     for chunk in stream:
@@ -230,6 +230,13 @@ class RouterChatModel(BaseChatModel):
                 continue
             return watch.ended(call), tier
 
+    def _watch(self, index: int, tier: Tier) -> _Watch:
+        """The watch over `tier`'s answer: under the rule for the cascade's tier at `index`;
+        a tier the fallback order brought in instead is not judged by that tier's rule."""
+        assert self.cascade is not None and self.cascade.early_stop is not None
+        judged = tier.name == self.tiers[index].name
+        return _Watch(self.cascade.early_stop if judged else None, tier)
+
     async def _awatched(self, index: int, messages: list[BaseMessage], stop: list[str] | None,
                         run_manager: Any, kwargs: dict) -> tuple[AIMessage | None, Tier]:
         order, about = self._order(index, run_manager)
@@ -238,7 +245,7 @@ class RouterChatModel(BaseChatModel):
             tier, wait = tries.send(error)
             await asyncio.sleep(wait)
             call = await self._call(tier, about, messages, kwargs).areserve()
-            watch = _Watch(self.cascade.early_stop, tier)
+            watch = self._watch(index, tier)
             stream = tier.astream(messages, stop, kwargs)
             try:
                 async for chunk in stream:
@@ -422,7 +429,7 @@ class _Watch:
     """One streamed answer under an early stop: its chunks, its tokens' log-probabilities and
     whether the rule tripped."""
 
-    def __init__(self, rule: EarlyStop, tier: Tier) -> None:
+    def __init__(self, rule: EarlyStop | None, tier: Tier) -> None:
         self.rule, self.tier = rule, tier
         self.chunks: list[AIMessageChunk] = []
         self.logprobs: list[float] = []
@@ -430,6 +437,8 @@ class _Watch:
 
     def aborts(self, chunk: AIMessageChunk) -> bool:
         self.chunks.append(chunk)
+        if self.rule is None:
+            return False
         values = token_logprobs(chunk)
         if chunk.content and not values:
             raise ConfigError(f"tier {self.tier.name!r} streams no log-probabilities, which the "
@@ -451,6 +460,7 @@ class _Watch:
         prompt and the tokens generated up to the abort."""
         if not self.tripped:
             return call.done(joined(self.chunks))
+        assert self.rule is not None  # only a rule trips
         call.fail(EarlyStopped(f"mean log-probability of the last {self.rule.window} tokens "
                                f"below {self.rule.min_logprob:g} after {len(self.logprobs)} "
                                "tokens"), streamed=len(self.logprobs))

@@ -340,3 +340,12 @@ def test_an_aborted_answers_prompt_is_counted_with_the_tiers_tokenizer():
     aborted = router.attempts[0]
     assert aborted.prompt_tokens == cheap.prompt_tokens(messages)  # exact, not the byte bound
     assert aborted.prompt_tokens < prompt_token_bound([m.text for m in messages])
+
+
+def test_a_fallback_tier_is_not_judged_by_the_cheap_tiers_early_stop(make_router):
+    small = Scripted(name="small", text="a b", script=[refused()])
+    large = Scripted(name="large", text="sure enough", logprobs=[-5.0, -5.0])
+    router = make_router(small=small, large=large, policy=FAST.model_copy(update={"retries": 0}),
+                         cascade=Cascade(early_stop=EarlyStop(min_logprob=-1.0)))
+    assert router.invoke("hi").content == "sure enough"  # large answered for small, unjudged
+    assert [(a.tier, a.ok) for a in router.attempts] == [("small", False), ("large", True)]
