@@ -97,9 +97,10 @@ def test_timings_follow_the_stream() -> None:
         return response
 
     reply = send_with(slow)
-    assert reply.ttft_s == pytest.approx(0.10, abs=0.04)  # role chunk, then first text
-    assert reply.itl_mean_s == pytest.approx(0.05, abs=0.03)
-    assert reply.latency_s == pytest.approx(0.20, abs=0.06)
+    # Lower bounds only: the server sleeps at least this long; a busy machine adds to it.
+    assert reply.ttft_s >= 0.10 - 0.01  # role chunk, then first text
+    assert reply.itl_mean_s >= 0.05 - 0.01
+    assert reply.latency_s >= 0.20 - 0.01 and reply.latency_s > reply.ttft_s
     assert reply.tpot_s == pytest.approx(reply.latency_s - reply.ttft_s)
 
 
