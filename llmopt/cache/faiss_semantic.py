@@ -1,6 +1,7 @@
-"""Semantic cache in process: a FAISS index per tenant and model + generation parameters, with
-TTL and a per-tenant size limit (least recently used first). Shared by the threads of one
-process (`for_namespace` views share the indexes)."""
+"""Semantic cache in process: a vector index per tenant and model + generation parameters
+(exact while small, approximate above `approximate_above` rows: llmopt.cache.index), with TTL
+and a per-tenant size limit (least recently used first; an evicted or expired row leaves the
+index). Shared by the threads of one process (`for_namespace` views share the indexes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from llmopt.cache.semantic import Embedder, SemanticCache, _Shelf, flat_index
+from llmopt.cache.index import APPROXIMATE_ABOVE
+from llmopt.cache.semantic import Embedder, SemanticCache, _Shelf
 
 
 class FaissSemanticCache(SemanticCache):
@@ -19,9 +21,10 @@ class FaissSemanticCache(SemanticCache):
     def __init__(self, namespace: str = "default", *, threshold: float = 0.9,
                  embedder: Embedder | None = None, ttl_s: float | None = None,
                  max_entries: int | None = None, cache_sampled: bool = False,
-                 _shared: dict | None = None) -> None:
+                 approximate_above: int = APPROXIMATE_ABOVE, _shared: dict | None = None) -> None:
         super().__init__(namespace, threshold=threshold, embedder=embedder, ttl_s=ttl_s,
-                         max_entries=max_entries, cache_sampled=cache_sampled)
+                         max_entries=max_entries, cache_sampled=cache_sampled,
+                         approximate_above=approximate_above)
         self._shared = _shared if _shared is not None else {"shelves": {},
                                                             "lock": threading.RLock()}
 
@@ -29,7 +32,8 @@ class FaissSemanticCache(SemanticCache):
         """The same index set seen as another tenant."""
         return FaissSemanticCache(namespace, threshold=self.threshold, embedder=self.embed,
                                   ttl_s=self.ttl_s, max_entries=self.max_entries,
-                                  cache_sampled=self.cache_sampled, _shared=self._shared)
+                                  cache_sampled=self.cache_sampled,
+                                  approximate_above=self.approximate_above, _shared=self._shared)
 
     @property
     def _lock(self) -> threading.RLock:
@@ -39,7 +43,7 @@ class FaissSemanticCache(SemanticCache):
         key = (self.namespace, llm_string)
         shelves = self._shared["shelves"]
         if key not in shelves and create:
-            shelves[key] = _Shelf(index=flat_index(self.embed(["probe"]).shape[1]))
+            shelves[key] = _Shelf(index=self._new_index(self.embed(["probe"]).shape[1]))
         return shelves.get(key)
 
     def __len__(self) -> int:
@@ -73,7 +77,7 @@ class FaissSemanticCache(SemanticCache):
     def _drop(self, shelf: _Shelf, i: int) -> None:
         shelf.values[i] = None
         shelf.live -= 1
-        # FAISS flat indexes keep the vector; a dropped row is skipped on search.
+        shelf.index.remove([i])
 
     def _write(self, prompts: Sequence[str], llm_string: str, values: Sequence[str],
                vectors: np.ndarray) -> int:

@@ -8,7 +8,8 @@ Layout under `{prefix}:{namespace}:` (one tenant never reads outside its own pre
 - `__log__:<llm digest>`: a stream per model + generation parameters of (entry key, float32
   embedding); evicted entries leave it, expired ones are trimmed from it.
 
-A lookup searches the process's mirror (`flat_index`, exact), then makes one round trip (a
+A lookup searches the process's mirror (a `VectorIndex`: exact while small, approximate above
+`approximate_above` rows), then makes one round trip (a
 script): if the log grew since the mirror last read it, the new rows come back and the search
 runs again with them, so a reader sees other writers' entries at once; otherwise the best
 candidates are confirmed in Redis (the answer is read there and its last use set), so an entry
@@ -29,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from llmopt.cache.base import exact_key
+from llmopt.cache.index import APPROXIMATE_ABOVE
 from llmopt.cache.redis_store import RedisStore
-from llmopt.cache.semantic import Embedder, SemanticCache, _Shelf, flat_index
+from llmopt.cache.semantic import Embedder, SemanticCache, _Shelf
 
 # KEYS: entry, lru, log. ARGV: answer, vector, now, ttl ms (0: none), max entries (0: none).
 _PUT = """
@@ -104,9 +106,10 @@ class RedisSemanticCache(SemanticCache):
                  embedder: Embedder | None = None, ttl_s: float | None = None,
                  max_entries: int | None = None, cache_sampled: bool = False,
                  prefix: str = "llmopt:semcache", client: Any = None,
-                 _shared: dict | None = None) -> None:
+                 approximate_above: int = APPROXIMATE_ABOVE, _shared: dict | None = None) -> None:
         super().__init__(namespace, threshold=threshold, embedder=embedder, ttl_s=ttl_s,
-                         max_entries=max_entries, cache_sampled=cache_sampled)
+                         max_entries=max_entries, cache_sampled=cache_sampled,
+                         approximate_above=approximate_above)
         self.store = RedisStore(url, prefix, client)
         self._shared = _shared if _shared is not None else {"mirrors": {},
                                                             "lock": threading.RLock()}
@@ -119,7 +122,8 @@ class RedisSemanticCache(SemanticCache):
                                   embedder=self.embed, ttl_s=self.ttl_s,
                                   max_entries=self.max_entries,
                                   cache_sampled=self.cache_sampled, prefix=self.store.prefix,
-                                  client=self.store.client, _shared=self._shared)
+                                  client=self.store.client,
+                                  approximate_above=self.approximate_above, _shared=self._shared)
 
     def __len__(self) -> int:
         return self.store.size(self.namespace, lambda: self._count("degraded"))
@@ -153,7 +157,8 @@ class RedisSemanticCache(SemanticCache):
             if (mirror.last_id if mirror is not None else (0, 0)) < start:
                 return
             if mirror is None:
-                mirror = self._shared["mirrors"][key] = _Mirror(index=flat_index(len(vecs[0])))
+                mirror = self._shared["mirrors"][key] = _Mirror(
+                    index=self._new_index(len(vecs[0])))
             new = [i for i, sid in enumerate(ids)
                    if sid > mirror.last_id and len(vecs[i]) == mirror.index.d]
             if new:
@@ -182,6 +187,7 @@ class RedisSemanticCache(SemanticCache):
                 if mirror.values[i] is not None:
                     mirror.values[i] = None
                     mirror.live -= 1
+            mirror.index.remove(list(rows))
 
     def _nearest(self, prompt: str, llm_string: str, vector: np.ndarray | None = None,
                  floor: float = -1.0) -> tuple[float, str | None]:

@@ -1,7 +1,8 @@
 """What the semantic caches share: a lookup is a hit when the nearest cached prompt of the same
 tenant and the same model and generation parameters has cosine similarity >= `threshold`, in
 MiniLM embeddings (llmopt.embed's shared encoder, the one the router uses). The nearest prompts
-are searched in a FAISS index in process (`flat_index`: exact, over float16 copies).
+are searched in process by a `VectorIndex` (llmopt.cache.index: an exact scan of float16
+copies while a tenant's slice is small, an inverted-file index above `approximate_above` rows).
 
 Two siblings store the entries: `FaissSemanticCache` in process, `RedisSemanticCache` in Redis
 (each process searching a local mirror). Each implements `_nearest` and `_write`; the rest is
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from llmopt.cache.base import ResponseCache, dump_generations, load_generations
+from llmopt.cache.index import APPROXIMATE_ABOVE, VectorIndex
 from llmopt.embed import minilm
 from llmopt.errors import ConfigError
 
@@ -25,21 +26,12 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 """Text to one float32 unit row per text: an `llmopt.embed.Embedder`, or any such function."""
 
 
-def flat_index(dim: int) -> Any:
-    """Exact (brute-force) inner-product FAISS index over float16 copies of the vectors: a lookup
-    reads half the bytes of a float32 index, so it runs about twice as fast (the scan is bound
-    by memory traffic); a cosine between unit vectors moves by less than 5e-4."""
-    import faiss
-
-    return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16,
-                                      faiss.METRIC_INNER_PRODUCT)
-
-
 @dataclass
 class _Shelf:
-    """One (tenant, llm_string) slice: a FAISS index plus its values, creation and last use."""
+    """One (tenant, llm_string) slice: its vector index plus its values, creation and last
+    use, by row id."""
 
-    index: Any
+    index: VectorIndex
     values: list[str | None] = field(default_factory=list)
     created: list[float] = field(default_factory=list)
     used: list[float] = field(default_factory=list)
@@ -51,13 +43,19 @@ class SemanticCache(ResponseCache):
 
     def __init__(self, namespace: str = "default", *, threshold: float = 0.9,
                  embedder: Embedder | None = None, ttl_s: float | None = None,
-                 max_entries: int | None = None, cache_sampled: bool = False) -> None:
+                 max_entries: int | None = None, cache_sampled: bool = False,
+                 approximate_above: int = APPROXIMATE_ABOVE) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ConfigError(f"threshold={threshold!r} is not valid; use a cosine in [0, 1]")
         super().__init__(namespace, ttl_s=ttl_s, max_entries=max_entries,
                          cache_sampled=cache_sampled)
         self.threshold = threshold
         self.embed = embedder or minilm()
+        self.approximate_above = approximate_above
+        """Rows of one slice above which its index is approximate (llmopt.cache.index)."""
+
+    def _new_index(self, d: int) -> VectorIndex:
+        return VectorIndex(d, approximate_above=self.approximate_above)
 
     def nearest(self, prompt: str, llm_string: str = "",
                 vector: np.ndarray | None = None) -> tuple[float, str | None]:

@@ -108,3 +108,17 @@ def redis_url(redis_server: RedisServer) -> str:
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture(params=["exact", "approximate"])
+def both_indexes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a semantic-cache test twice: with the exact index, and with every slice's index
+    approximate from its first row (IVF, rebuilt as it grows), so that eviction, TTL and tenant
+    isolation are checked on both."""
+    from llmopt.cache.index import VectorIndex
+    from llmopt.cache.semantic import SemanticCache
+
+    if request.param == "approximate":
+        monkeypatch.setattr(SemanticCache, "_new_index",
+                            lambda self, d: VectorIndex(d, approximate_above=0))
+    return request.param

@@ -57,6 +57,7 @@ def _backends(request) -> dict:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis", "faiss", "redis-semantic"])
+@pytest.mark.usefixtures("both_indexes")
 def test_hostile_tenant_names_keep_to_their_own_entries(request, backend):
     base = _backends(request)[backend]("alice")
     others = [base, base.for_namespace("abe"), base.for_namespace("b")]

@@ -5,11 +5,12 @@ import pytest
 
 from llmopt.cache import faiss_semantic as sem
 from llmopt.cache.faiss_semantic import FaissSemanticCache
-from llmopt.cache.semantic import flat_index
+from llmopt.cache.index import VectorIndex
 from llmopt.errors import ConfigError
 from tests.unit.cache.conftest import tenants_keep_their_own
 from tests.unit.cache.fakes import trigram_embed
 
+pytestmark = pytest.mark.usefixtures("both_indexes")
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 
 
@@ -85,14 +86,15 @@ def test_minilm_scores_a_paraphrase_above_an_unrelated_request() -> None:
     assert para > 0.7 > other
 
 
-def test_flat_index_finds_the_exact_nearest_with_cosines_within_5e_4() -> None:
+def test_the_exact_index_finds_the_exact_nearest_with_cosines_within_5e_4() -> None:
     rng = np.random.default_rng(0)
     v = rng.standard_normal((2000, 384)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     q = v[:50] + 0.3 * rng.standard_normal((50, 384)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    index = flat_index(384)
+    index = VectorIndex(384)
     index.add(v)
+    assert index.kind == "exact"
     sims, ids = index.search(q, 1)
     exact = q @ v.T
     assert (ids[:, 0] == exact.argmax(axis=1)).all()

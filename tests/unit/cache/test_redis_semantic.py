@@ -13,6 +13,7 @@ from llmopt.errors import ConfigError
 from tests.unit.cache.conftest import after_redis_went_away, all_at_once
 from tests.unit.cache.fakes import trigram_embed
 
+pytestmark = pytest.mark.usefixtures("both_indexes")
 LLM = '{"model": "demo-large", "temperature": 0.0}'
 
 
