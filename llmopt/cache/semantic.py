@@ -1,8 +1,10 @@
 """What the semantic caches share: a lookup is a hit when the nearest cached prompt of the same
 tenant and the same model and generation parameters has cosine similarity >= `threshold`, in
-MiniLM embeddings (llmopt.embed's shared encoder, the one the router uses). The nearest prompts
-are searched in process by a `VectorIndex` (llmopt.cache.index: an exact scan of float16
-copies while a tenant's slice is small, an inverted-file index above `approximate_above` rows).
+MiniLM embeddings (llmopt.embed's shared encoder, the one the router uses). A LangChain chat
+prompt is compared by its user messages (as the router's scorers read it: llmopt.embed.text),
+within the slice of its system prompt and other messages. The nearest prompts are searched in
+process by a `VectorIndex` (llmopt.cache.index: an exact scan of float16 copies while a
+tenant's slice is small, an inverted-file index above `approximate_above` rows).
 
 Two siblings store the entries: `FaissSemanticCache` in process, `RedisSemanticCache` in Redis
 (each process searching a local mirror). Each implements `_nearest` and `_write`; the rest is
@@ -12,6 +14,7 @@ so one pass of lookups can be swept over thresholds afterwards.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +23,7 @@ import numpy as np
 from llmopt.cache.base import ResponseCache, dump_generations, load_generations
 from llmopt.cache.index import APPROXIMATE_ABOVE, VectorIndex
 from llmopt.embed import minilm
+from llmopt.embed.text import prompt_parts
 from llmopt.errors import ConfigError
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
@@ -61,7 +65,7 @@ class SemanticCache(ResponseCache):
                 vector: np.ndarray | None = None) -> tuple[float, str | None]:
         """(cosine similarity, answer text) of the nearest live entry, whatever the threshold;
         (-1, None) when the tenant has none. `vector` skips embedding the prompt again."""
-        sim, raw = self._nearest(prompt, llm_string, vector)
+        sim, raw = self._nearest(*_compared(prompt, llm_string), vector)
         return sim, (load_generations(raw)[0].text if raw is not None else None)
 
     def put_many(self, prompts: Sequence[str], llm_string: str, texts: Sequence[str],
@@ -74,16 +78,21 @@ class SemanticCache(ResponseCache):
                               "give one text per prompt")
         if self._bypass(llm_string):
             return
-        v = self.embed(list(prompts)) if vectors is None else vectors
+        compared = [_compared(p, llm_string) for p in prompts]
+        v = self.embed([text for text, _ in compared]) if vectors is None else vectors
         values = [dump_generations([Generation(text=t)]) for t in texts]
-        self._count("writes", self._write(prompts, llm_string, values, v))
+        for key in dict.fromkeys(k for _, k in compared):  # one write per slice, in order
+            rows = [i for i, (_, k) in enumerate(compared) if k == key]
+            self._count("writes", self._write([compared[i][0] for i in rows], key,
+                                              [values[i] for i in rows], v[rows]))
 
     def _get(self, prompt: str, llm_string: str) -> str | None:
-        sim, value = self._nearest(prompt, llm_string, floor=self.threshold)
+        sim, value = self._nearest(*_compared(prompt, llm_string), floor=self.threshold)
         return value if value is not None and sim >= self.threshold else None
 
     def _put(self, prompt: str, llm_string: str, value: str) -> bool:
-        return self._write([prompt], llm_string, [value], self.embed([prompt])) == 1
+        text, key = _compared(prompt, llm_string)
+        return self._write([text], key, [value], self.embed([text])) == 1
 
     # -- backend --------------------------------------------------------------------------
     def _nearest(self, prompt: str, llm_string: str, vector: np.ndarray | None = None,
@@ -100,3 +109,13 @@ class SemanticCache(ResponseCache):
     def _query(self, prompt: str, vector: np.ndarray | None) -> np.ndarray:
         q = self.embed([prompt]) if vector is None else vector.reshape(1, -1)
         return np.ascontiguousarray(q, dtype=np.float32)
+
+
+def _compared(prompt: str, llm_string: str) -> tuple[str, str]:
+    """(the text a prompt is compared by, the slice it is compared in): a LangChain chat
+    prompt's user messages, in the slice of its model, parameters and other messages (a system
+    prompt that differs is another slice); any other prompt as it is."""
+    text, rest = prompt_parts(prompt)
+    if not rest:
+        return text, llm_string
+    return text, f"{llm_string}\x00{hashlib.sha256(rest.encode()).hexdigest()[:16]}"

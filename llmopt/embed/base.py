@@ -7,19 +7,53 @@ row per text) for llmopt's own hot paths, and calling it is `encode`.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+REMEMBERED = 4096
+"""Texts whose vectors an encoder keeps (least recently used out): about 6 MB at 384 dims."""
+
 
 class Embedder(Embeddings):
-    """A sentence encoder: `encode` gives one float32 row of unit length per text."""
+    """A sentence encoder: `encode` gives one float32 row of unit length per text. It remembers
+    the vectors of its last `REMEMBERED` texts: a request the semantic cache embedded is not
+    embedded again by the router's scorer (the same text through the same shared encoder)."""
 
     dim: int = 384
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        with self._memo_lock:
+            found = {t: self._memo[t] for t in dict.fromkeys(texts) if t in self._memo}
+            for t in found:
+                self._memo.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            fresh = dict(zip(missing, self._encode(missing), strict=True))
+            with self._memo_lock:
+                self._memo.update(fresh)
+                while len(self._memo) > REMEMBERED:
+                    self._memo.popitem(last=False)
+            found |= fresh
+        rows = [found[t] for t in texts]
+        return np.stack(rows).astype(np.float32) if rows else np.zeros((0, self.dim), np.float32)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The backend: one unit row per text."""
         raise NotImplementedError
+
+    @functools.cached_property
+    def _memo(self) -> OrderedDict[str, np.ndarray]:
+        return OrderedDict()
+
+    @functools.cached_property
+    def _memo_lock(self) -> threading.Lock:
+        return threading.Lock()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode(texts)

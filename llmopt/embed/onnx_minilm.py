@@ -55,7 +55,7 @@ class OnnxMiniLM(Embedder):
         self.tokenizer.no_padding()
         self.max_tokens = max_tokens
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         """One float32 unit vector per text. One text per run: int8 dynamic quantization scales
         activations by the whole input, so a text batched with others (and their padding) would
         get another vector than alone, and `fit` would train on vectors `score` never sees."""

@@ -22,7 +22,7 @@ class TorchMiniLM(Embedder):
         self.model = sentence_transformer(max_tokens, dtype)
         self.threads = threads
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
         with _torch_threads(self.threads), torch.inference_mode():

@@ -99,3 +99,21 @@ def test_the_exact_index_finds_the_exact_nearest_with_cosines_within_5e_4() -> N
     exact = q @ v.T
     assert (ids[:, 0] == exact.argmax(axis=1)).all()
     assert np.abs(sims[:, 0] - exact.max(axis=1)).max() < 5e-4
+
+
+def test_a_langchain_chat_prompt_is_compared_by_its_user_text_within_its_system_prompt():
+    from langchain_core.load import dumps
+    from langchain_core.messages import convert_to_messages
+
+    from llmopt.demo import generator
+
+    a, b = generator.generate(2, seed=3)  # two tickets under the demo's long system prompt
+
+    def prompt(item, system=None):
+        return dumps(convert_to_messages([("system", system or item.system), ("user", item.user)]))
+
+    c = FaissSemanticCache(threshold=0.95)  # MiniLM, as LangChain's set_llm_cache uses it
+    c.put(prompt(a), LLM, "answer a")
+    assert c.get(prompt(a), LLM) == "answer a"
+    assert c.nearest(prompt(b), LLM)[0] < 0.9  # the tickets differ (whole prompts: 1.0)
+    assert c.get(prompt(a, system="You are another assistant."), LLM) is None  # another slice
