@@ -160,3 +160,23 @@ def test_evidence_pairs_what_the_caller_receives_with_the_servers_own_answer(sam
     near = loose.quality.by_tier["near_miss"]
     assert near.baseline_only == (rows["kind"] == "near_miss").sum() and near.candidate_only == 0
     assert loose.quality.high_points < 0 and loose.latency.n == len(rows)
+
+
+def test_notebook_07s_hits_and_false_hits_are_the_same_with_the_approximate_index(tmp_path):
+    """Notebook 07's traffic (its defaults) through MiniLM, once with the exact index and once
+    with an IVF index from the first row: the nearest neighbours, hence the hits and false hits
+    at every threshold, are the same."""
+    from llmopt.cache import sweep
+
+    sample = traffic.sample(120, repeat_share=0.2, paraphrase_share=0.2, near_miss_share=0.2,
+                            seed=0)
+    answers = [answer(i) for _, _, i in sample]
+    rows = {kind: replay.lookups(sample, answers, exact=SqliteCache(tmp_path / f"{kind}.sqlite"),
+                                 semantic=FaissSemanticCache(approximate_above=above), **KW)
+            for kind, above in [("exact", 10**9), ("approximate", 0)]}
+    exact, approximate = rows["exact"], rows["approximate"]
+    assert (exact["similarity"] - approximate["similarity"]).abs().max() < 1e-6
+    assert (exact["served_right"] == approximate["served_right"]).all()
+    thresholds = [0.5, 0.8, 0.9, 0.95, 0.99, 0.9999]
+    rates = ["hit_rate", "false_hit_rate"]
+    assert sweep.curve(exact, thresholds)[rates].equals(sweep.curve(approximate, thresholds)[rates])
