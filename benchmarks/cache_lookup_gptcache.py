@@ -5,8 +5,9 @@ share one with llmopt's pins):
     ~/.cache/llmopt/venvs/bench-gptcache/bin/pip install gptcache faiss-cpu numpy sqlalchemy
 
 cache_lookup.py starts it as `PYTHON cache_lookup_gptcache.py VECTORS.npy QUERIES.npy PICKS.npy`;
-it fills the cache and prints one JSON line ({"mem", "version"}), then answers each line "go" on
-its standard input with one pass of lookups ({"p50", "p99", "right"}), so that its passes
+it fills the cache and prints one JSON line ({"mem", "fill_s", "version"}), then answers each
+line "go" on its standard input with one pass of lookups ({"p50", "p99", "right": the share
+answered with the query's source}), so that its passes
 interleave with the other caches' passes in time. The entries are the given vectors (no ONNX
 model download): a lookup is GPTCache's whole `get` path (embedding function = a dict look-up
 of the query vector, FAISS search, SQLite scalar fetch, similarity evaluation).
@@ -50,6 +51,7 @@ def main() -> None:
     atexit.register(shutil.rmtree, folder, True)   # runs after GPTCache's own exit flush
     gc.collect()
     before = rss_mb()
+    start = time.perf_counter()
     n = len(vecs)
     manager = get_data_manager(     # max_size: its default (1,000) would evict all but 1,000
         CacheBase("sqlite", sql_url=f"sqlite:///{folder}/gptcache.db"),
@@ -64,22 +66,22 @@ def main() -> None:
         manager.import_data([f"request {i}" for i in range(lo, hi)],
                             [Answer(f"answer {i}", DataType.STR) for i in range(lo, hi)],
                             list(vecs[lo:hi]), [None] * (hi - lo))
-    mem = rss_mb() - before
+    mem, fill = rss_mb() - before, time.perf_counter() - start
     import gptcache
 
-    print(json.dumps({"mem": mem, "version": gptcache.__version__}), flush=True)
+    print(json.dumps({"mem": mem, "fill_s": fill, "version": gptcache.__version__}), flush=True)
     for line in sys.stdin:
         if line.strip() != "go":
             break
-        times, right = [], True
+        times, right = [], 0
         for i in range(len(queries)):
             t = time.perf_counter()
             got = get(f"query {i}", cache_obj=cache)
             times.append(time.perf_counter() - t)
-            right = right and got == f"answer {picks[i]}"
+            right += got == f"answer {picks[i]}"
         us = np.asarray(times) * 1e6
-        print(json.dumps({"p50": float(np.percentile(us, 50)),
-                          "p99": float(np.percentile(us, 99)), "right": right}), flush=True)
+        print(json.dumps({"p50": float(np.percentile(us, 50)), "p99": float(np.percentile(us, 99)),
+                          "right": right / len(queries)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from llmopt.errors import ConfigError
 
 APPROXIMATE_ABOVE = 20_000
 """Rows above which the index is approximate (benchmarks/cache_lookup.py measures both)."""
-NPROBE = 32
+NPROBE = 64
 """Cells a query scans: recall of the exact nearest neighbour >= 0.99 at 10k-1M rows."""
 GROWTH = 4
 """An approximate index is rebuilt when it holds this many times the rows it was built on."""
