@@ -98,8 +98,8 @@ class Contender:
     mem: float
     note: str
     run: Callable[[], tuple[float, float, float]]
-    fill_s: float = 0.0
-    """Seconds to fill it with the entries (an index's build included)."""
+    fill_s: float | None = None
+    """Seconds to fill it with the entries (an index's build included); None: not timed."""
     passes: list[tuple[float, float, float]] = field(default_factory=list)
 
     def result(self) -> dict:
@@ -347,8 +347,9 @@ def report(n: int, results: list[dict], header: bool) -> None:
         print(f"{'entries':>8}  {'cache':<38} {'p50 us':>9} {'p99 us':>9} {'recall':>6} "
               f"{'mem MiB':>8} {'fill s':>7}  note")
     for r in results:
+        fill = "-" if r["fill_s"] is None else f"{r['fill_s']:.1f}"
         print(f"{n:>8}  {r['name']:<38} {r['p50']:>9.1f} {r['p99']:>9.1f} {r['recall']:>6.3f} "
-              f"{r['mem']:>8.1f} {r['fill_s']:>7.1f}  {r['note']}")
+              f"{r['mem']:>8.1f} {fill:>7}  {r['note']}")
     peers = [r for r in results if r["kind"] == "semantic" and not r["name"].startswith("llmopt")]
     best = min(peers, key=lambda r: r["p50"]) if peers else None
     for ours in (r for r in results if r["name"].startswith("llmopt semantic")):
