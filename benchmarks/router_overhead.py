@@ -119,6 +119,14 @@ def quality(count: int = 1200, splits: int = 3) -> dict[str, list[float]]:
     return report
 
 
+def forget(router: RouterChatModel) -> None:
+    """Make the router's embedding scorer embed the next request afresh (its encoder remembers
+    recent texts, and these benchmarks send the same requests more than once)."""
+    encoder = getattr(router.scorer, "encoder", None)
+    if encoder is not None:
+        encoder.forget()
+
+
 def instant(calls: int, chosen: dict[str, object], messages: list) -> dict[str, dict]:
     fake = lambda: FakeListChatModel(responses=["ok"])  # noqa: E731
     tiers = [Tier(name="cheap", model=fake(), priced_as="demo:small"),
@@ -131,6 +139,7 @@ def instant(calls: int, chosen: dict[str, object], messages: list) -> dict[str, 
         m = messages[i % len(messages)]
         samples["direct"].append(timed(lambda m=m: direct.invoke(m)))
         for name, router in routers.items():
+            forget(router)  # a request seen before would not be embedded again
             samples[name].append(timed(lambda r=router, m=m: r.invoke(m)))
     return {n: percentiles(v) for n, v in samples.items()}
 
@@ -147,6 +156,7 @@ def end_to_end(requests: int, chosen: dict[str, object], items: list, servers: d
         tier = tiers[routers["heuristic"].route(_as_lc(messages))]
         samples["direct"].append(timed(lambda t=tier, m=messages: t.model.invoke(m, max_tokens=32)))
         for name, router in routers.items():
+            forget(router)
             samples[name].append(timed(lambda r=router, m=messages: r.invoke(m)))
     return {n: percentiles(v) for n, v in samples.items()}
 

@@ -47,6 +47,12 @@ class Embedder(Embeddings):
         """The backend: one unit row per text."""
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark timing the embedding of a request it has
+        sent before)."""
+        with self._memo_lock:
+            self._memo.clear()
+
     @functools.cached_property
     def _memo(self) -> OrderedDict[str, np.ndarray]:
         return OrderedDict()

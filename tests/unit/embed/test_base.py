@@ -34,3 +34,11 @@ def test_it_remembers_only_the_latest_texts(monkeypatch):
     enc.encode(["a", "c"])  # "b" is the least recently used: out
     enc.encode(["b"])
     assert enc.asked == ["a", "b", "c", "b"]
+
+
+def test_forget_drops_what_it_remembered():
+    enc = Counting()
+    enc.encode(["a"])
+    enc.forget()
+    enc.encode(["a"])
+    assert enc.asked == ["a", "a"]
