@@ -38,7 +38,9 @@ class VectorIndex:
         self.d, self.approximate_above, self.nprobe = d, approximate_above, nprobe
         self.ntotal = 0
         """Rows ever added: the next row gets this id."""
-        self.alive = np.zeros(0, dtype=bool)
+        self.live = 0
+        """Rows in the index now (added, not removed)."""
+        self._alive = np.zeros(1024, dtype=bool)  # by id; grown by doubling
         self.built_on = 0
         """Rows the approximate index was trained on (0 while exact)."""
         self._index = _exact(d)
@@ -51,31 +53,32 @@ class VectorIndex:
     def nlist(self) -> int:
         return int(self._index.nlist) if self.built_on else 0
 
-    @property
-    def live(self) -> int:
-        return int(self.alive.sum())
-
     def add(self, vectors: np.ndarray) -> np.ndarray:
         """Add rows (one unit vector each); their ids, in order."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.d)
         ids = np.arange(self.ntotal, self.ntotal + len(vectors), dtype=np.int64)
         self._index.add_with_ids(vectors, ids)
         self.ntotal += len(vectors)
-        self.alive = np.concatenate([self.alive, np.ones(len(vectors), dtype=bool)])
-        live = self.live
-        if (self.built_on == 0 and live > self.approximate_above) or (
-                self.built_on and live >= GROWTH * self.built_on):
+        if self.ntotal > len(self._alive):
+            grown = np.zeros(max(self.ntotal, 2 * len(self._alive)), dtype=bool)
+            grown[: len(self._alive)] = self._alive
+            self._alive = grown
+        self._alive[ids] = True
+        self.live += len(vectors)
+        if (self.built_on == 0 and self.live > self.approximate_above) or (
+                self.built_on and self.live >= GROWTH * self.built_on):
             self._rebuild()
         return ids
 
     def remove(self, ids: Any) -> None:
         """Take rows out of the search (ids that are gone already are ignored)."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        ids = ids[(ids >= 0) & (ids < self.ntotal)]
-        ids = ids[self.alive[ids]]
+        ids = np.unique(ids[(ids >= 0) & (ids < self.ntotal)])
+        ids = ids[self._alive[ids]]
         if len(ids):
             self._index.remove_ids(ids)
-            self.alive[ids] = False
+            self._alive[ids] = False
+            self.live -= len(ids)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(similarities, ids) of the `k` nearest live rows per query, nearest first; id -1 where
@@ -87,7 +90,7 @@ class VectorIndex:
         """Train an IVF index for the live rows and move them into it, with their ids."""
         import faiss
 
-        ids = np.flatnonzero(self.alive).astype(np.int64)
+        ids = np.flatnonzero(self._alive[: self.ntotal]).astype(np.int64)
         vectors = self._index.reconstruct_batch(ids)
         nlist = max(1, min(_nlist(len(ids)), len(ids) // 39))  # k-means wants 39 per cell
         sample = np.random.default_rng(0).choice(len(ids), min(len(ids), 40 * nlist),
