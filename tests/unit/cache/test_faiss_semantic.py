@@ -117,3 +117,17 @@ def test_a_langchain_chat_prompt_is_compared_by_its_user_text_within_its_system_
     assert c.get(prompt(a), LLM) == "answer a"
     assert c.nearest(prompt(b), LLM)[0] < 0.9  # the tickets differ (whole prompts: 1.0)
     assert c.get(prompt(a, system="You are another assistant."), LLM) is None  # another slice
+
+
+def test_a_chat_models_cache_tells_two_tickets_apart_under_one_system_prompt():
+    """The path a LangChain user takes: the cache given to a chat model (a scripted one here)."""
+    from langchain_core.language_models import GenericFakeChatModel
+
+    from llmopt.demo import generator
+
+    a, b = generator.generate(2, seed=3)
+    chat = GenericFakeChatModel(messages=iter(["answer a", "answer b", "never"]),
+                                cache=FaissSemanticCache(threshold=0.95))
+    assert chat.invoke(a.messages()).content == "answer a"
+    assert chat.invoke(b.messages()).content == "answer b"  # another ticket: not a hit
+    assert chat.invoke(a.messages()).content == "answer a"  # the same ticket: a hit
