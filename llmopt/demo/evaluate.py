@@ -21,7 +21,9 @@ from llmopt.workload import WorkloadItem
 
 @torch.no_grad()
 def generate_answers(model, tokenizer, items: list[WorkloadItem], batch_size: int = 32,
-                     max_new_tokens: int = 48) -> list[str]:
+                     max_new_tokens: int = 48, cache: Callable[[], object] | None = None
+                     ) -> list[str]:
+    """Greedy answers; `cache` makes each batch's KV cache (default: transformers' own)."""
     tokenizer.padding_side = "left"
     outputs = []
     for start in range(0, len(items), batch_size):
@@ -30,7 +32,8 @@ def generate_answers(model, tokenizer, items: list[WorkloadItem], batch_size: in
                         padding=True).to(model.device)
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                              eos_token_id=tokenizer.eos_token_id,
-                             pad_token_id=tokenizer.pad_token_id)
+                             pad_token_id=tokenizer.pad_token_id,
+                             past_key_values=cache() if cache else None)
         new = out[:, enc["input_ids"].shape[1] :]
         outputs += tokenizer.batch_decode(new, skip_special_tokens=True)
     return outputs

@@ -1,0 +1,72 @@
+"""Task accuracy with a quantized KV cache: the same items answered in process under each
+scheme, graded by the demo grader, each compared with the unquantized cache request by request.
+
+The answers persist in the results store as each scheme finishes (`kvquant_answers`), so an
+interrupted sweep resumes where it stopped, and only for the same model and items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from llmopt.demo import evaluate, grader
+from llmopt.evidence import PairedQuality, paired_quality
+from llmopt.kvquant.cache import QuantizedKVCache
+from llmopt.kvquant.scheme import BF16, KVScheme
+from llmopt.results import save
+from llmopt.workload import WorkloadItem
+
+STORE = "kvquant_answers"
+
+
+def answers(model, tokenizer, items: list[WorkloadItem], scheme: KVScheme,
+            batch_size: int = 100) -> list[str]:
+    """Greedy answers of `model` with its KV cache under `scheme`."""
+    with torch.no_grad():
+        return evaluate.generate_answers(model, tokenizer, items, batch_size=batch_size,
+                                         cache=lambda: QuantizedKVCache(scheme, model.config))
+
+
+def sweep(model, tokenizer, items: list[WorkloadItem], schemes: list[KVScheme],
+          results_dir: str | Path, model_name: str) -> dict[str, list[str]]:
+    """Answers under the unquantized cache and every scheme, by scheme name; reuses the
+    stored answers of an earlier run of the same model on the same items."""
+    key = _digest(model_name, items)
+    path = Path(results_dir) / f"{STORE}.json"
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    found = stored.get("answers", {}) if stored.get("key") == key else {}
+    for scheme in tqdm([BF16, *schemes], desc="KV schemes"):
+        if found.get(scheme.name, {}).get("scheme") != scheme.model_dump(mode="json"):
+            found[scheme.name] = {"scheme": scheme.model_dump(mode="json"),
+                                  "answers": answers(model, tokenizer, items, scheme)}
+            save(results_dir, STORE, {"key": key, "model": model_name, "answers": found})
+    return {s.name: found[s.name]["answers"] for s in [BF16, *schemes]}
+
+
+def quality(items: list[WorkloadItem], baseline: list[str], candidate: list[str]
+            ) -> PairedQuality:
+    """`candidate`'s answers against `baseline`'s on the same items: overall, per tier and per
+    hard slice ('lookup', 'rules') in `by_tier`."""
+    base, cand = _graded(items, baseline), _graded(items, candidate)
+    result = paired_quality(base, cand, [i.tier for i in items])
+    hard = [n for n, i in enumerate(items) if i.tier == "hard"]
+    if hard:
+        slices = paired_quality([base[n] for n in hard], [cand[n] for n in hard],
+                                [evaluate.hard_slice(items[n]) for n in hard])
+        result = result.model_copy(update={"by_tier": result.by_tier | slices.by_tier})
+    return result
+
+
+def _graded(items: list[WorkloadItem], outputs: list[str]) -> list[bool]:
+    return [grader.grade(o, i.reference or {}).correct for i, o in zip(items, outputs,
+                                                                          strict=True)]
+
+
+def _digest(model_name: str, items: list[WorkloadItem]) -> str:
+    text = model_name + "\n" + "\n".join(i.model_dump_json() for i in items)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
