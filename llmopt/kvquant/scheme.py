@@ -14,7 +14,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmopt.errors import ConfigError
-from llmopt.pricing._inputs import unknown
 from llmopt.kvquant.base import KVQuantizer
 from llmopt.kvquant.codebook import MAX_BITS, Law
 from llmopt.kvquant.fp8 import Fp8Quantizer
@@ -23,6 +22,7 @@ from llmopt.kvquant.prod import TurboQuantProd
 from llmopt.kvquant.rotation import Rotation
 from llmopt.kvquant.split import ChannelSplit
 from llmopt.kvquant.uniform import Axis, UniformQuantizer
+from llmopt.pricing._inputs import unknown
 from llmopt.serve.plan.schemes import TURBOQUANT, TURBOQUANT_BOUNDARY_LAYERS
 
 Kind = Literal["mse", "prod", "uniform", "fp8"]
@@ -94,13 +94,17 @@ class KVScheme(BaseModel):
 BF16 = KVScheme(name="bf16")
 
 
-def turboquant(bits: float, qjl: bool = False, boundary: int = 0) -> KVScheme:
+def turboquant(bits: float, qjl: bool = False, boundary: int = 0,
+               norm_correction: bool = False) -> KVScheme:
     """The paper's scheme at `bits` per coordinate: values TurboQuant-MSE, keys the same or,
-    with `qjl`, TurboQuant-prod (bits - 1 of MSE and a 1-bit QJL residual)."""
+    with `qjl`, TurboQuant-prod (bits - 1 of MSE and a 1-bit QJL residual). `norm_correction`
+    (vLLM's `_nc`) gives every dequantized MSE vector back its stored norm exactly."""
     name = f"turboquant {bits:g}-bit" + (" +QJL" if qjl else "") + \
+        (" +NC" if norm_correction else "") + \
         (f" (keep {boundary}+{boundary} layers)" if boundary else "")
-    return KVScheme(name=name, key=QuantizerSpec(kind="prod" if qjl else "mse", bits=bits),
-                    value=QuantizerSpec(kind="mse", bits=bits), boundary=boundary)
+    mse = QuantizerSpec(kind="mse", bits=bits, norm_correction=norm_correction)
+    return KVScheme(name=name, key=QuantizerSpec(kind="prod", bits=bits) if qjl else mse,
+                    value=mse, boundary=boundary)
 
 
 def vllm(kv_cache_dtype: str, boundary: int = TURBOQUANT_BOUNDARY_LAYERS) -> KVScheme:
