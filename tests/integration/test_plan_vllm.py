@@ -120,6 +120,9 @@ def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
     ({"kv_cache_dtype": "auto"}, True),
     ({"kv_cache_dtype": "fp8"}, True),
     ({"kv_cache_dtype": "turboquant_k8v4"}, True),
+    ({"kv_cache_dtype": "turboquant_4bit_nc"}, True),
+    ({"kv_cache_dtype": "turboquant_k3v4_nc"}, True),
+    ({"kv_cache_dtype": "turboquant_3bit_nc"}, True),
     ({"speculative": NgramSpeculative(num_speculative_tokens=4)}, True),
     # A draft's own config.json is read when the engine config is built: not offline here.
     ({"speculative": DraftModelSpeculative(model=GPU.draft_model, num_speculative_tokens=4)},
@@ -127,12 +130,13 @@ def test_ray_multi_node_flags_pass(checker: VllmArgChecker) -> None:
     ({"speculative": EagleSpeculative(model=GPU.eagle_head, num_speculative_tokens=4)},
      False),
     ({"extra_args": STRUCTURED_OUTPUTS}, True),
-], ids=["kv-auto", "kv-fp8", "kv-turboquant", "ngram", "draft-model", "eagle3",
+], ids=["kv-auto", "kv-fp8", "kv-turboquant", "kv-turboquant-4bit-nc", "kv-turboquant-k3v4-nc",
+        "kv-turboquant-3bit-nc", "ngram", "draft-model", "eagle3",
         "structured-outputs"])
 def test_the_gpu_profiles_notebook_servers_pass_vllm(
         checker: VllmArgChecker, change: dict, engine_config: bool) -> None:
-    """The target servers notebooks 05, 06 and 09 start on the gpu profile, through the same vLLM
-    version's parser (and engine config, with the 8B target's stated shape standing in)."""
+    """The target servers notebooks 05, 06, 09 and 10 start on the gpu profile, through the same
+    vLLM version's parser (and engine config, with the 8B target's stated shape standing in)."""
     config = GPU.serve_config("target", **change)
     result = checker.check(serve_argv(config), stand_in=shape_for(GPU.target_model).to_config(),
                            engine_config=engine_config)
