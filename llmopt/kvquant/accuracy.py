@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from llmopt.demo import evaluate, grader
 from llmopt.evidence import PairedQuality, paired_quality
 from llmopt.kvquant.cache import QuantizedKVCache
-from llmopt.kvquant.scheme import BF16, KVScheme
+from llmopt.kvquant.scheme import BF16, KVScheme, turboquant
 from llmopt.quantize.source import resolve
 from llmopt.results import save
 from llmopt.workload import WorkloadItem
@@ -109,3 +109,26 @@ def quality_table(items: list[WorkloadItem], found: dict[str, list[str]],
                      **{f"delta_{t}": v.difference_points for t, v in q.by_tier.items()},
                      "budget": budget})
     return pd.DataFrame(rows).set_index("scheme")
+
+
+PAPER_NO_LOSS_BITS = 3.5
+"""The width at which the paper reports no quality loss (its KV-cache experiments)."""
+
+
+def against_paper(table: pd.DataFrame, budget_points: float) -> str:
+    """One plain sentence: what the model says of the paper's claim, from a `quality_table`
+    holding the paper's scheme at 3.5 bits, and the smallest width of it that holds the budget."""
+    claim = turboquant(PAPER_NO_LOSS_BITS).name
+    if claim not in table.index:
+        return f"the paper's claim ({claim}) was not measured: add {PAPER_NO_LOSS_BITS:g} bits"
+    row = table.loc[claim]
+    said = f"{row['delta_points']:+.1f} points {row['interval']} at {PAPER_NO_LOSS_BITS:g} bits"
+    verdict = {"within": "agrees with the paper (no loss at 3.5 bits): ",
+               "beyond": "disagrees with the paper (no loss at 3.5 bits): it loses ",
+               "inconclusive": "cannot confirm the paper (no loss at 3.5 bits) on this sample: "
+               }[row["budget"]] + said + f", against a budget of {budget_points:g} points"
+    plain = [n for n in table.index if n.startswith("turboquant ") and n.endswith("-bit")
+             and table.loc[n, "budget"] == "within"]
+    smallest = min(plain, key=lambda n: float(n.split()[1][:-4]), default=None)
+    return verdict + (f"; the smallest width of the paper's scheme within it: {smallest.split()[1]}"
+                      if smallest else "; the paper's scheme holds it at no width measured")

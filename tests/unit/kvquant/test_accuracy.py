@@ -1,6 +1,7 @@
 import json
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from transformers import LlamaConfig
 
@@ -62,3 +63,19 @@ def test_the_sweep_persists_as_it_goes_and_resumes_only_what_matches(tmp_path, c
     assert counted[2:] == ["turboquant 3-bit +NC"]
     accuracy.sweep(model, None, ITEMS[:3], schemes, tmp_path, "other model")
     assert counted[3:] == ["bf16", "turboquant 3-bit"]  # another model: nothing reused
+
+
+def test_the_sentence_on_the_paper_follows_the_interval():
+    table = pd.DataFrame({"delta_points": [-2.0, 1.7, -12.0, 0.3],
+                          "interval": ["[-5.0, +1.0]", "[-1.3, +4.7]", "[-17.3, -8.0]", "[+0, +1]"],
+                          "budget": ["inconclusive", "within", "beyond", "within"]},
+                         index=["turboquant 3.5-bit", "turboquant 4-bit", "turboquant 3-bit",
+                                "turboquant 3-bit +NC"])
+    said = accuracy.against_paper(table, 2)
+    assert said.startswith("cannot confirm the paper (no loss at 3.5 bits) on this sample: "
+                           "-2.0 points [-5.0, +1.0] at 3.5 bits")
+    assert said.endswith("the smallest width of the paper's scheme within it: 4-bit")
+    beyond = table.assign(budget=["beyond", "beyond", "beyond", "within"])
+    assert accuracy.against_paper(beyond, 2).startswith("disagrees with the paper")
+    assert accuracy.against_paper(beyond, 2).endswith("holds it at no width measured")
+    assert "not measured" in accuracy.against_paper(table.iloc[1:], 2)
