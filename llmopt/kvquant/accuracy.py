@@ -58,7 +58,7 @@ def sweep(model, tokenizer, items: list[WorkloadItem], schemes: list[KVScheme],
     for scheme in tqdm([BF16, *schemes], desc="KV schemes"):
         if found.get(scheme.name, {}).get("scheme") != scheme.model_dump(mode="json"):
             layers = model.config.get_text_config(decoder=True).num_hidden_layers
-            kept = scheme is not BF16 and len(scheme.kept_layers(layers)) == layers
+            kept = scheme.name != BF16.name and len(scheme.kept_layers(layers)) == layers
             found[scheme.name] = {"scheme": scheme.model_dump(mode="json"),
                                   "answers": found[BF16.name]["answers"] if kept else
                                   answers(model, tokenizer, items, scheme)}

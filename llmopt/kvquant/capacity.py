@@ -15,14 +15,14 @@ import math
 import pandas as pd
 
 from llmopt.errors import ConfigError
-from llmopt.kvquant.scheme import KVScheme
+from llmopt.kvquant.scheme import BF16, KVScheme
 from llmopt.pricing.gpus import Gpu
 from llmopt.serve.plan.memory import GIB, gpu_memory, weight_bytes
 from llmopt.serve.plan.schemes import scheme as weight_scheme
 from llmopt.serve.plan.shapes import ModelShape
 
 
-def kv_bytes_per_token(scheme: KVScheme, shape: ModelShape) -> float:
+def bytes_per_token(scheme: KVScheme, shape: ModelShape) -> float:
     """KV-cache bytes one token takes over all layers: the kept layers at the model's dtype,
     the others at the scheme's stored bits (codes and fp16 side values)."""
     kept = len(scheme.kept_layers(shape.num_layers))
@@ -47,7 +47,7 @@ def capacity_table(schemes: list[KVScheme], shape: ModelShape, gpu: Gpu, context
     bandwidth = bandwidth_gb_s * 1e9
     rows = []
     for s in schemes:
-        per_token = kv_bytes_per_token(s, shape)
+        per_token = bytes_per_token(s, shape)
         tokens = max(0, math.floor(memory.kv_gib * GIB / per_token))
         fits = tokens // context_tokens
         meets = math.floor((tpot_ms / 1000 * bandwidth - weight_read)
@@ -56,7 +56,7 @@ def capacity_table(schemes: list[KVScheme], shape: ModelShape, gpu: Gpu, context
         step = (weight_read + sequences * context_tokens * per_token) / bandwidth
         tokens_per_s = sequences / step
         rows.append({"scheme": s.name, "kv_bytes_per_token": per_token,
-                     "vs_bf16": per_token / kv_bytes_per_token(KVScheme(name="bf16"), shape),
+                     "vs_bf16": per_token / bytes_per_token(BF16, shape),
                      "kv_tokens": tokens, "sequences_fit": fits,
                      "sequences_at_target": sequences, "bound_by": "memory" if fits <= meets
                      else "latency", "tpot_ms": 1000 * step, "tokens_per_s": tokens_per_s,

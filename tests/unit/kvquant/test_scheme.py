@@ -2,7 +2,7 @@ import pytest
 
 from llmopt.errors import ConfigError
 from llmopt.kvquant import BF16, KVScheme, QuantizerSpec, kivi, turboquant, vllm
-from llmopt.kvquant.capacity import kv_bytes_per_token
+from llmopt.kvquant.capacity import bytes_per_token
 from llmopt.serve.plan import kv_bytes_per_token as planner_bytes
 from llmopt.serve.plan import shape_for
 from llmopt.serve.plan.schemes import TURBOQUANT
@@ -14,11 +14,11 @@ LLAMA_8B = shape_for("meta-llama/Llama-3.1-8B-Instruct")
 def test_vllm_presets_take_the_bytes_vllm_allocates(dtype):
     # the planner carries vLLM's slot sizes (TurboQuantConfig.slot_size_aligned): the same bytes,
     # counted from the quantizers' stored bits instead
-    assert kv_bytes_per_token(vllm(dtype), LLAMA_8B) == planner_bytes(LLAMA_8B, dtype)
+    assert bytes_per_token(vllm(dtype), LLAMA_8B) == planner_bytes(LLAMA_8B, dtype)
 
 
 def test_the_unquantized_scheme_takes_the_models_dtype():
-    assert kv_bytes_per_token(BF16, LLAMA_8B) == planner_bytes(LLAMA_8B, "auto") == \
+    assert bytes_per_token(BF16, LLAMA_8B) == planner_bytes(LLAMA_8B, "auto") == \
         32 * 8 * 128 * 2 * 2
 
 
