@@ -1,6 +1,6 @@
 """Quantization recipes, one per file, registered by `scheme`: AWQ W4A16, GPTQ W4A16, W8A8
-INT8 (SmoothQuant + GPTQ) and FP8 dynamic through llm-compressor; bitsandbytes NF4 and int8 for
-in-process transformers evaluation. Each round-trips to YAML."""
+INT8 (SmoothQuant + GPTQ), FP8 dynamic and 2:4 sparsity (SparseGPT) through llm-compressor;
+bitsandbytes NF4 and int8 for in-process transformers evaluation. Each round-trips to YAML."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from llmopt.quantize.recipes.bnb import BnbInt8, BnbNf4
 from llmopt.quantize.recipes.fp8 import Fp8Dynamic
 from llmopt.quantize.recipes.gptq import GptqW4A16
 from llmopt.quantize.recipes.int8 import W8A8Int8
+from llmopt.quantize.recipes.sparse import SparseGpt24
 
 RECIPES: dict[str, type[QuantRecipe]] = {
     "awq_w4a16": AwqW4A16,
@@ -24,11 +25,12 @@ RECIPES: dict[str, type[QuantRecipe]] = {
     "fp8_dynamic": Fp8Dynamic,
     "bnb_nf4": BnbNf4,
     "bnb_int8": BnbInt8,
+    "sparse_2of4": SparseGpt24,
 }
 """Every recipe class, by its `scheme`."""
 
 Recipe = Annotated[
-    AwqW4A16 | GptqW4A16 | W8A8Int8 | Fp8Dynamic | BnbNf4 | BnbInt8,
+    AwqW4A16 | GptqW4A16 | W8A8Int8 | Fp8Dynamic | BnbNf4 | BnbInt8 | SparseGpt24,
     Field(discriminator="scheme"),
 ]
 """A recipe as configuration data: the `scheme` field picks the class."""
@@ -56,6 +58,7 @@ __all__ = [
     "GptqW4A16",
     "QuantRecipe",
     "Recipe",
+    "SparseGpt24",
     "W8A8Int8",
     "recipe_from",
     "recipe_from_yaml",

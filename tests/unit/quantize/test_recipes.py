@@ -79,7 +79,7 @@ def test_yaml_that_is_not_a_mapping():
 def test_labels_and_calibration_needs():
     assert AwqW4A16(group_size=64).label == "AWQ W4A16 g64"
     assert [s for s, cls in RECIPES.items() if cls.needs_calibration] == [
-        "awq_w4a16", "gptq_w4a16", "w8a8_int8"]
+        "awq_w4a16", "gptq_w4a16", "w8a8_int8", "sparse_2of4"]
     assert {s for s, cls in RECIPES.items() if cls.method == "bitsandbytes"} == {
         "bnb_nf4", "bnb_int8"}
 
