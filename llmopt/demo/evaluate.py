@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from llmopt.demo import assets, generator, grader, prompt
+from llmopt.evidence import PairedQuality, paired_quality
 from llmopt.workload import WorkloadItem
 
 
@@ -86,6 +87,22 @@ def served_vs_trained(items: list[WorkloadItem], outputs: list[str], model: dict
                      "trained": trained[group], "n_trained": m, "diff_low": lo, "diff_high": hi,
                      "agrees": lo <= 0 <= hi})
     return pd.DataFrame(rows).set_index("group")
+
+
+def paired_by_slice(items: list[WorkloadItem], baseline: list[str], candidate: list[str]
+                    ) -> PairedQuality:
+    """`candidate`'s outputs against `baseline`'s on the same items, paired request by request:
+    overall, per tier and per hard slice ('lookup', 'rules') in `by_tier`."""
+    base, cand = ([grader.grade(o, i.reference or {}).correct
+                   for i, o in zip(items, outputs, strict=True)]
+                  for outputs in (baseline, candidate))
+    result = paired_quality(base, cand, [i.tier for i in items])
+    hard = [n for n, i in enumerate(items) if i.tier == "hard"]
+    if hard:
+        slices = paired_quality([base[n] for n in hard], [cand[n] for n in hard],
+                                [hard_slice(items[n]) for n in hard])
+        result = result.model_copy(update={"by_tier": result.by_tier | slices.by_tier})
+    return result
 
 
 def hard_slice(item: WorkloadItem) -> str:

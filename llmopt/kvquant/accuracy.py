@@ -15,8 +15,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from llmopt.demo import evaluate, grader
-from llmopt.evidence import PairedQuality, paired_quality
+from llmopt.demo import evaluate
 from llmopt.kvquant.cache import QuantizedKVCache
 from llmopt.kvquant.scheme import BF16, KVScheme, turboquant
 from llmopt.quantize.source import resolve
@@ -66,25 +65,6 @@ def sweep(model, tokenizer, items: list[WorkloadItem], schemes: list[KVScheme],
     return {s.name: found[s.name]["answers"] for s in [BF16, *schemes]}
 
 
-def quality(items: list[WorkloadItem], baseline: list[str], candidate: list[str]
-            ) -> PairedQuality:
-    """`candidate`'s answers against `baseline`'s on the same items: overall, per tier and per
-    hard slice ('lookup', 'rules') in `by_tier`."""
-    base, cand = _graded(items, baseline), _graded(items, candidate)
-    result = paired_quality(base, cand, [i.tier for i in items])
-    hard = [n for n, i in enumerate(items) if i.tier == "hard"]
-    if hard:
-        slices = paired_quality([base[n] for n in hard], [cand[n] for n in hard],
-                                [evaluate.hard_slice(items[n]) for n in hard])
-        result = result.model_copy(update={"by_tier": result.by_tier | slices.by_tier})
-    return result
-
-
-def _graded(items: list[WorkloadItem], outputs: list[str]) -> list[bool]:
-    return [grader.grade(o, i.reference or {}).correct for i, o in zip(items, outputs,
-                                                                          strict=True)]
-
-
 def _digest(model_name: str, items: list[WorkloadItem]) -> str:
     text = model_name + "\n" + "\n".join(i.model_dump_json() for i in items)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -99,7 +79,7 @@ def quality_table(items: list[WorkloadItem], found: dict[str, list[str]],
     interval's low end is above -budget), `beyond` (its high end is below) or `inconclusive`."""
     rows = []
     for scheme in schemes:
-        q = quality(items, found[BF16.name], found[scheme.name])
+        q = evaluate.paired_by_slice(items, found[BF16.name], found[scheme.name])
         key_bits, value_bits = scheme.bits_per_value(head_dim)
         budget = "within" if q.low_points >= -budget_points else \
             "beyond" if q.high_points < -budget_points else "inconclusive"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from llmopt.demo.evaluate import paired_by_slice
 from llmopt.evidence import Decision, Effect, Evidence, decide, exact_change
-from llmopt.kvquant.accuracy import quality
 from llmopt.kvquant.scheme import BF16, vllm
 from llmopt.serve.effect import kv_dtype_effect
 from llmopt.serve.server import VllmServer
@@ -49,7 +49,8 @@ def decisions(items: list[WorkloadItem], found: dict[str, list[str]],
     metric = f"$/1M output tokens ({where}, roofline estimate)"
     base = costs.loc[BF16.name, "usd_per_million"]
     return [decide("KV-cache quantization", dtype,
-                   Evidence(quality=quality(items, found[BF16.name], found[vllm(dtype).name]),
+                   Evidence(quality=paired_by_slice(items, found[BF16.name],
+                                                    found[vllm(dtype).name]),
                             cost=exact_change(metric, base,
                                               costs.loc[vllm(dtype).name, "usd_per_million"])),
                    budget_points=budget_points, effect=effect)

@@ -52,3 +52,20 @@ def test_served_accuracy_agrees_with_the_trained_one_within_sampling_error() -> 
     table = evaluate.served_vs_trained(items, hard_wrong, model, data)
     assert table.loc["easy", "agrees"] and not table.loc["hard", "agrees"]
     assert table.loc["hard", "served"] == 0.0
+
+
+PAIRED = generator.generate(40, seed=0)
+RIGHT = [json.dumps(i.reference) for i in PAIRED]
+
+
+def test_paired_outputs_that_are_all_right_differ_by_nothing():
+    q = evaluate.paired_by_slice(PAIRED, RIGHT, RIGHT)
+    assert q.baseline_correct == q.candidate_correct == len(PAIRED) and q.difference_points == 0
+
+
+def test_paired_quality_splits_tiers_and_hard_slices():
+    wrong_hard = [("nope" if i.tier == "hard" else r) for i, r in zip(PAIRED, RIGHT, strict=True)]
+    q = evaluate.paired_by_slice(PAIRED, RIGHT, wrong_hard)
+    assert {"easy", "hard", "lookup", "rules"} <= set(q.by_tier)
+    assert q.by_tier["easy"].difference_points == 0
+    assert q.by_tier["hard"].difference_points == q.by_tier["lookup"].difference_points == -100
