@@ -148,3 +148,16 @@ def _checked(texts: list[str]) -> list[str]:
     if not texts:
         raise ConfigError("pruning needs calibration prompts to rank by: got none")
     return texts
+
+
+def zero_share(folder: str | Path) -> float:
+    """The smallest share of exact zeros among a saved model's projection weights (0.5 for a
+    2:4 sparse model: two of every four weights)."""
+    from safetensors.torch import load_file
+
+    weights = load_file(str(Path(folder) / "model.safetensors"))
+    shares = [float((w == 0).float().mean()) for name, w in weights.items()
+              if name.endswith("proj.weight")]
+    if not shares:
+        raise ConfigError(f"{folder} has no projection weights (*proj.weight) to look at")
+    return min(shares)

@@ -1,5 +1,8 @@
+import copy
+
 import pytest
 import torch
+from safetensors.torch import save_file
 from transformers import AutoTokenizer, LlamaForCausalLM
 
 from llmopt.demo import assets, generator, prompt
@@ -11,6 +14,7 @@ from llmopt.distill.prune import (
     prune_depth,
     prune_width,
     save_pruned,
+    zero_share,
 )
 from llmopt.errors import ConfigError
 
@@ -68,3 +72,23 @@ def test_bad_cuts_are_named(large):
         prune_width(model, 1.5, [])
     with pytest.raises(ConfigError, match="needs calibration prompts"):
         layer_importance(model, tokenizer, [])
+
+
+
+def test_zero_share_reads_the_least_sparse_projection(large, tmp_path):
+    model, tokenizer = large
+    sparse = copy.deepcopy(model)
+    with torch.no_grad():
+        for module in sparse.modules():
+            if isinstance(module, torch.nn.Linear):
+                module.weight[:, ::2] = 0
+    record = PruneRecord(base="demo:large", kind="none", kept_layers=[0, 1, 2, 3],
+                         intermediate_size=512, parameters_before=1, parameters_after=1,
+                         importance=[])
+    save_pruned(sparse, tokenizer, tmp_path / "m", record)
+    assert zero_share(tmp_path / "m") >= 0.5
+    save_pruned(copy.deepcopy(model), tokenizer, tmp_path / "dense", record)
+    assert zero_share(tmp_path / "dense") < 0.01
+    save_file({"embed.weight": torch.zeros(2, 2)}, tmp_path / "model.safetensors")
+    with pytest.raises(ConfigError, match="no projection weights"):
+        zero_share(tmp_path)
