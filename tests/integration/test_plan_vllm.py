@@ -142,3 +142,16 @@ def test_the_gpu_profiles_notebook_servers_pass_vllm(
                            engine_config=engine_config)
     assert result.ok, result
     assert result.stage == ("engine-config" if engine_config else "engine-args"), result
+
+
+@pytest.mark.parametrize("layers", [None, 24], ids=["1b-student", "8b-pruned-to-24-layers"])
+def test_the_gpu_profiles_student_and_pruned_model_pass_vllm(checker: VllmArgChecker,
+                                                             layers: int | None) -> None:
+    """Notebook 11's models on the gpu profile, served from the folders llmopt.distill writes:
+    the 1B student (the draft's shape) and the 8B target pruned to 24 layers."""
+    shape = shape_for(GPU.draft_model if layers is None else GPU.target_model)
+    stand_in = shape.to_config() | ({} if layers is None else {"num_hidden_layers": layers})
+    config = GPU.serve_config("target", model="students/llama-student",
+                              served_model_name="student")
+    result = checker.check(serve_argv(config), stand_in=stand_in)
+    assert result.ok and result.stage == "engine-config", result
