@@ -54,7 +54,7 @@ def recipes(steps: int) -> dict[str, tuple[str, StudentRecipe]]:
     half = max(1, steps // 2)
     return {
         "student-sequence": ("small", StudentRecipe(method="sequence", steps=steps,
-                                                    batch_size=16, learning_rate=3e-4)),
+                                                    batch_size=16, learning_rate=1e-4)),
         "student-token": ("small", StudentRecipe(method="token", steps=half, batch_size=8,
                                                  learning_rate=1e-4, beta=0.5)),
         **{f"{name}-recovered": (name, StudentRecipe(method="token", steps=half, batch_size=8,

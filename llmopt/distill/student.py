@@ -144,7 +144,8 @@ def _common(recipe: StudentRecipe, checkpoints: Path) -> dict:
     """TrainingArguments both trainers share: steps, rate, seeds, checkpoints, no reporting."""
     return {"output_dir": str(checkpoints), "max_steps": recipe.steps,
             "per_device_train_batch_size": recipe.batch_size,
-            "learning_rate": recipe.learning_rate, "lr_scheduler_type": "constant",
+            "learning_rate": recipe.learning_rate, "lr_scheduler_type": "cosine",
+            "warmup_steps": max(1, recipe.steps // 10),
             "seed": recipe.seed, "data_seed": recipe.seed, "save_strategy": "steps",
             "save_steps": recipe.save_every, "logging_steps": max(1, recipe.steps // 10),
             "report_to": [], "use_cpu": not torch.cuda.is_available(), "bf16": False,
