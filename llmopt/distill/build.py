@@ -35,7 +35,7 @@ from llmopt.distill.prune import (
     save_pruned,
 )
 from llmopt.distill.recipe import StudentRecipe
-from llmopt.distill.student import MANIFEST, read_manifest, train_student
+from llmopt.distill.student import MANIFEST, StudentManifest, read_manifest, train_student
 from llmopt.profile import Profile
 from llmopt.settings import REPO_ROOT
 
@@ -102,6 +102,15 @@ def prune(out: Path) -> dict[str, dict]:
     return records
 
 
+def portable(manifest: StudentManifest, base: str, folder: Path) -> StudentManifest:
+    """The manifest with its base named as the build names it (a pruned base is a build
+    product, not a path on this machine), written back."""
+    named = manifest.model_copy(update={"base": f"demo:{base}" if base in assets.MODELS
+                                        else f"{base} (llmopt.distill.build)"})
+    (folder / MANIFEST).write_text(named.model_dump_json(indent=2) + "\n")
+    return named
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ASSETS)
@@ -121,10 +130,10 @@ def main(argv: list[str] | None = None) -> None:
         if (folder / MANIFEST).is_file():
             built[name] = read_manifest(folder).model_dump(mode="json")
             continue
-        base_folder = str(assets.model_dir(base) if base in assets.MODELS else args.out / base)
-        teacher = str(assets.model_dir("large")) if recipe.method == "token" else None
-        made = train_student(recipe, base_folder, folder, labels, teacher)
-        built[name] = made.model_dump(mode="json") | {"base": base}
+        base_ref = f"demo:{base}" if base in assets.MODELS else f"./{args.out / base}"
+        teacher = "demo:large" if recipe.method == "token" else None
+        made = portable(train_student(recipe, base_ref, folder, labels, teacher), base, folder)
+        built[name] = made.model_dump(mode="json")
         print(f"{name}: {made.steps} steps, {made.cpu_seconds:.0f} CPU s", flush=True)
     (args.out / "manifest.json").write_text(json.dumps({
         "note": "Demo students: built by llmopt.distill.build from demo `large`'s labels. They "

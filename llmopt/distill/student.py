@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from llmopt.distill.labels import Labels, require_labels
 from llmopt.distill.recipe import StudentRecipe
 from llmopt.errors import ConfigError
+from llmopt.profile import resolve_model
 from llmopt.quantize.source import resolve
 
 MANIFEST = "manifest.json"
@@ -51,14 +52,14 @@ class StudentManifest(BaseModel):
 
 def train_student(recipe: StudentRecipe, base: str, out: str | Path, labels: Labels,
                   teacher: str | None = None, callbacks: list | None = None) -> StudentManifest:
-    """Train `base` (a model folder or hub id) on `labels` by `recipe` into `out`. `teacher`
-    (token-level only): the model whose distribution the student learns, with the same
-    tokenizer."""
+    """Train `base` (`demo:small`, a model folder or a hub id) on `labels` by `recipe` into
+    `out`. `teacher` (token-level only): the model whose distribution the student learns, with
+    the same tokenizer. The manifest records both as given."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     require_labels(labels)
     out = Path(out)
-    folder = resolve(base)
+    folder = resolve(resolve_model(base))
     tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615 # local (quantize.source)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)  # nosec B615 # local
     common = _common(recipe, out / "checkpoints")
@@ -110,7 +111,7 @@ def _token_trainer(recipe, model, tokenizer, folder, teacher, labels, common, pe
     if teacher is None:
         raise ConfigError("token-level distillation needs the teacher model itself (teacher=...)"
                           ": it scores every token of the student's answers")
-    teacher_folder = resolve(teacher)
+    teacher_folder = resolve(resolve_model(teacher))
     same_tokenizer(tokenizer, AutoTokenizer.from_pretrained(teacher_folder),  # nosec B615 # local
                    str(folder), teacher)
     teacher_model = AutoModelForCausalLM.from_pretrained(  # nosec B615 # local (quantize.source)
