@@ -80,13 +80,12 @@ def sort_answers(teacher: str, items: list[WorkloadItem], frame: pd.DataFrame,
     answered = {row.id: row for row in frame.itertuples()}
     kept, dropped = [], Counter()
     for item in items:
-        row = answered.get(item.id)
-        reason = _rejected(row, schema)
+        answer, reason = _validated(answered.get(item.id), schema)
         if reason:
             dropped[reason] += 1
             continue
-        answer = json.dumps(schema.model_validate(parse_answer(row.text)).model_dump(mode="json"))
-        kept.append(Label(id=item.id, system=item.system, user=item.user, answer=answer))
+        kept.append(Label(id=item.id, system=item.system, user=item.user,
+                          answer=json.dumps(answer.model_dump(mode="json"))))
     return Labels(teacher=teacher, asked=len(items), kept=kept, dropped=dict(dropped))
 
 
@@ -99,20 +98,19 @@ def require_labels(labels: Labels) -> Labels:
     return labels
 
 
-def _rejected(row, schema: type[BaseModel]) -> str | None:
-    """Why an answer is not kept (None: it is kept)."""
+def _validated(row, schema: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
+    """The answer validated against `schema`, or why it is not kept."""
     if row is None:
-        return "not answered"
+        return None, "not answered"
     if row.status != "ok":
-        return f"request failed ({row.status})"
+        return None, f"request failed ({row.status})"
     try:
-        schema.model_validate(parse_answer(row.text))
+        return schema.model_validate(parse_answer(row.text)), None
     except GradeError:
-        return "no JSON object"
+        return None, "no JSON object"
     except ValidationError as error:
         fields = sorted({".".join(map(str, e["loc"])) or "answer" for e in error.errors()})
-        return f"schema: {', '.join(fields)}"
-    return None
+        return None, f"schema: {', '.join(fields)}"
 
 
 def _check_served(endpoint: Endpoint) -> None:

@@ -15,7 +15,6 @@ from transformers import DynamicCache
 
 from llmopt.kvquant.base import KVQuantizer
 from llmopt.kvquant.scheme import KVScheme
-from llmopt.kvquant.split import ChannelSplit
 
 
 class QuantizedKVCache(DynamicCache):
@@ -24,18 +23,18 @@ class QuantizedKVCache(DynamicCache):
         text = config.get_text_config(decoder=True)
         self.scheme, self.seed = scheme, seed
         self.kept = scheme.kept_layers(text.num_hidden_layers)
-        self.head_dim = getattr(text, "head_dim", None) or \
-            text.hidden_size // text.num_attention_heads
         self.quantizers: dict[int, tuple[KVQuantizer | None, KVQuantizer | None]] = {}
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
                *args, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
         if layer_idx in self.kept:
             return super().update(key_states, value_states, layer_idx, *args, **kwargs)
-        if layer_idx not in self.quantizers:
-            self.quantizers[layer_idx] = (self._build(self.scheme.key, layer_idx, key_states),
-                                          self._build(self.scheme.value, layer_idx,
-                                                      value_states))
+        if layer_idx not in self.quantizers:  # an outlier split fits on the prompt's states
+            seed = self.seed + 1000 * layer_idx
+            self.quantizers[layer_idx] = tuple(
+                spec.fitted(states, seed) if spec else None
+                for spec, states in ((self.scheme.key, key_states),
+                                     (self.scheme.value, value_states)))
         kq, vq = self.quantizers[layer_idx]
         keys, values = super().update(kq.roundtrip(key_states) if kq else key_states,
                                       vq.roundtrip(value_states) if vq else value_states,
@@ -44,10 +43,3 @@ class QuantizedKVCache(DynamicCache):
         return (torch.cat([keys[..., :-n, :], key_states], dim=-2),
                 torch.cat([values[..., :-n, :], value_states], dim=-2))
 
-    def _build(self, spec, layer_idx: int, first: torch.Tensor) -> KVQuantizer | None:
-        """The layer's quantizer (its own rotation seed); an outlier split picks its channels
-        from the first states it is given (the prompt's)."""
-        if spec is None:
-            return None
-        quantizer = spec.build(self.head_dim, seed=self.seed + 1000 * layer_idx)
-        return quantizer.fit(first) if isinstance(quantizer, ChannelSplit) else quantizer

@@ -14,7 +14,6 @@ from llmopt.kvquant.codebook import codebook
 from llmopt.kvquant.mse import TurboQuantMSE
 from llmopt.kvquant.prod import TurboQuantProd
 from llmopt.kvquant.scheme import KVScheme
-from llmopt.kvquant.split import ChannelSplit
 
 DATA_SEED = 1_000_000
 PAPER_MSE = {1: 0.36, 2: 0.117, 3: 0.03, 4: 0.009}
@@ -85,7 +84,8 @@ def layer_table(scheme: KVScheme, texts: list[list[LayerStates]], seed: int = 0
     rows = []
     for layer in range(layers):
         states = [text[layer] for text in texts]
-        kq, vq = (_built(spec, states, name, seed + 1000 * layer) if layer not in kept else None
+        kq, vq = (spec.fitted(torch.cat([getattr(s, name) for s in states], dim=1),
+                              seed + 1000 * layer) if spec and layer not in kept else None
                   for spec, name in ((scheme.key, "keys"), (scheme.value, "values")))
         per_text = []
         for s in states:
@@ -99,11 +99,3 @@ def layer_table(scheme: KVScheme, texts: list[list[LayerStates]], seed: int = 0
                      **pd.DataFrame(per_text).mean().to_dict()})
     return pd.DataFrame(rows)
 
-
-def _built(spec, states: list[LayerStates], name: str, seed: int) -> KVQuantizer | None:
-    if spec is None:
-        return None
-    quantizer = spec.build(states[0].keys.shape[-1], seed=seed)
-    if isinstance(quantizer, ChannelSplit):
-        quantizer.fit(torch.cat([getattr(s, name) for s in states], dim=1))
-    return quantizer

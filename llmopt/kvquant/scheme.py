@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmopt.errors import ConfigError
@@ -41,6 +42,12 @@ class QuantizerSpec(BaseModel):
     norm_correction: bool = False
     axis: Axis = "token"
     group: int = 32
+
+    def fitted(self, sample: torch.Tensor, seed: int = 0) -> KVQuantizer:
+        """The quantizer for vectors like `sample` [..., dim]; an outlier split picks its
+        high-width channels from it."""
+        quantizer = self.build(sample.shape[-1], seed)
+        return quantizer.fit(sample) if isinstance(quantizer, ChannelSplit) else quantizer
 
     def build(self, dim: int, seed: int = 0) -> KVQuantizer:
         if self.kind == "fp8":
