@@ -217,5 +217,42 @@ def demo_build(steps: int = typer.Option(None), out: Path = typer.Option(None)) 
     build.main(argv)
 
 
+workshop_app = typer.Typer(help="The workshop kit: both versions of the notebooks, measured times.",
+                           no_args_is_help=True)
+app.add_typer(workshop_app, name="workshop")
+
+
+@workshop_app.command("build")
+def workshop_build(out: Path = typer.Option(Path("workshop"), help="folder to write into")) -> None:
+    """Write the facilitator's and the participant's version of every notebook."""
+    from llmopt import pilot as runner
+    from llmopt.workshop import versions
+
+    written = versions.build(runner.notebooks(), out)
+    for version, paths in written.items():
+        typer.echo(f"{version}: {len(paths)} notebooks in {out / version}")
+
+
+@workshop_app.command("times")
+def workshop_times(
+    results: Path = typer.Option(Path("results/demo"), help="a pilot's results folder"),
+    guide_path: Path = typer.Option(Path("docs/facilitator.md"), "--guide", help="the guide"),
+) -> None:
+    """Rewrite the notebooks' run times and the facilitator guide's agenda from a pilot."""
+    from llmopt import pilot as runner
+    from llmopt.errors import LlmoptError
+    from llmopt.workshop import guide, lesson
+
+    try:
+        summary = guide.measured(results)
+        changed = guide.update_notebooks(runner.notebooks(), summary)
+        lessons = [lesson.read(nb) for nb in runner.notebooks()]
+        guide.update_guide(guide_path, guide.measured_block(lessons, summary))
+    except (LlmoptError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"run times updated in {len(changed)} notebooks; agenda written to {guide_path}")
+
+
 if __name__ == "__main__":
     app()

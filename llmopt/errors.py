@@ -5,6 +5,7 @@
     ├── AssetError                   a model folder, manifest or asset is missing or corrupt
     ├── CacheError                   a cache store could not do what was asked; nothing changed
     ├── GradeError (ValueError)      a model output the grader cannot parse (scored wrong)
+    ├── YourTurn                     a workshop exercise stub: says what to write, no traceback
     └── ServerError                  a model server misbehaved
         ├── PortInUseError           the port is already taken
         ├── ServerStartError         the server exited during start-up (carries its log tail)
@@ -37,6 +38,14 @@ class CacheError(LlmoptError):
 
 class GradeError(LlmoptError, ValueError):
     """A model output the grader cannot parse. The grader scores it wrong and keeps going."""
+
+
+class YourTurn(LlmoptError):
+    """A workshop exercise's stub (the participant's version of a solution cell): the cell stops
+    here with the task, shown by IPython as the message alone, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an error is shown
+        return [f"Your turn: {self}"]
 
 
 class ServerError(LlmoptError):
