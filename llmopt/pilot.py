@@ -3,21 +3,53 @@
     llmopt pilot --profile cookbook/profiles/demo.yaml
 
 Writes `<results_dir>/<profile>/NN_name.ipynb` (executed copies), the notebooks' own results
-(`*.json`, see llmopt.results) and `summary.json` + `summary.md`. With `resume`, notebooks that
-already ran successfully into the same folder are skipped.
+(`*.json`, see llmopt.results) and `summary.json` + `summary.md` (each notebook's status and
+seconds, and the machine's peak memory use). With `resume`, notebooks that already ran
+successfully into the same folder are skipped.
+
+Servers: a notebook's metadata (`llmopt.shared_servers`) names the profile's servers it uses
+with the profile's own configuration ("target", "draft"). `SharedServers` starts each of them
+once, before the first notebook that uses it, hands it to the notebooks as an attached server
+(the profile's `attach`), and stops it after the last one. A notebook that needs servers of
+its own configuration says why in `llmopt.own_servers`; on a profile that starts no server
+(`launch_servers: false`) it does not apply: the pilot saves a "not applicable" decision with
+that reason instead of running it.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
+
+import nbformat
+from pydantic import BaseModel, ConfigDict
 
 from llmopt.errors import ConfigError
-from llmopt.profile import Profile
+from llmopt.evidence import not_applicable, save_decisions
+from llmopt.profile import AttachedServer, Profile
+from llmopt.serve import VllmServer
 from llmopt.settings import REPO_ROOT
 
 COOKBOOK = REPO_ROOT / "cookbook"
+
+
+class Needs(BaseModel):
+    """What a notebook needs of the machine (its metadata's `llmopt` entry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shared_servers: list[Literal["target", "draft"]] = []
+    """The profile's servers it uses with the profile's configuration."""
+    own_servers: str | None = None
+    """Why it starts servers of its own configuration (None: it starts none)."""
+
+    @classmethod
+    def of(cls, notebook: Path) -> Needs:
+        return cls.model_validate(nbformat.read(notebook, as_version=4).metadata.get("llmopt", {}))
 
 
 def notebooks(cookbook: Path = COOKBOOK) -> list[Path]:
@@ -35,36 +67,118 @@ def run_notebook(notebook: Path, output: Path, parameters: dict) -> None:
     )
 
 
+class SharedServers:
+    """The profile's own-configuration servers, each started once for the notebooks of `plan`
+    that use it and stopped after the last of them (use as a context manager)."""
+
+    def __init__(self, profile: Profile, plan: list[Path]) -> None:
+        self.profile = profile
+        self.plan = {nb: Needs.of(nb) for nb in plan}
+        self.servers: dict[str, VllmServer] = {}
+
+    def attach(self, notebook: Path) -> dict[str, dict]:
+        """Start what `notebook` uses and is not running yet; its `attach` parameter."""
+        wanted = [w for w in self.plan[notebook].shared_servers
+                  if w not in self.servers and w not in self.profile.attach]
+        self.servers |= {w: self.profile.server(w) for w in wanted}
+        with ThreadPoolExecutor(max(len(wanted), 1)) as pool:
+            list(pool.map(VllmServer.start, [self.servers[w] for w in wanted]))
+        ours = {w: AttachedServer(base_url=s.base_url, log_path=str(s.log_path),
+                                  startup_s=s.startup_s) for w, s in self.servers.items()}
+        return {w: a.model_dump(exclude_none=True) for w, a in (self.profile.attach | ours).items()}
+
+    def done(self, notebook: Path) -> None:
+        """Stop the servers no notebook after `notebook` uses."""
+        self.plan.pop(notebook, None)
+        later = {w for needs in self.plan.values() for w in needs.shared_servers}
+        for which in [w for w in self.servers if w not in later]:
+            self.servers.pop(which).stop()
+
+    def __enter__(self) -> SharedServers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+
+
+class MemoryPeak:
+    """The machine's peak memory use while it is open, less what was in use when it opened
+    (GiB, from /proc/meminfo: servers and kernels included, whoever started them)."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        self.every_s = every_s
+        self._start = self._lowest = _available_gib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    @property
+    def peak_gib(self) -> float:
+        return round(self._start - self._lowest, 2)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self._lowest = min(self._lowest, _available_gib())
+
+    def __enter__(self) -> MemoryPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._lowest = min(self._lowest, _available_gib())
+
+
 def run(profile_path: str | Path, only: list[str] | None = None, resume: bool = False) -> Path:
     """Run the pilot; returns the output folder."""
     profile = Profile.load(profile_path)
     profile.prepare()
     out = profile.results_folder()
-    parameters = {**profile.parameters(), "results_dir": str(out)}
     selected = [nb for nb in notebooks() if not only or nb.stem in only]
     if only and len(selected) != len(only):
         valid = ", ".join(nb.stem for nb in notebooks())
         raise ConfigError(f"unknown notebook in {only}; valid: {valid}")
     summary = _load_summary(out) if resume else {}
-    for nb in selected:
-        if summary.get(nb.stem, {}).get("status") == "ok":
-            continue
-        summary[nb.stem] = _run_one(nb, out, parameters)
-        _write_summary(out, summary)
+    todo = [nb for nb in selected if summary.get(nb.stem, {}).get("status") != "ok"]
+    with SharedServers(profile, todo) as shared, MemoryPeak() as memory:
+        for nb in todo:
+            summary[nb.stem] = run_one(nb, out, profile, shared)
+            _write_summary(out, summary, memory.peak_gib)
     return out
 
 
-def _run_one(nb: Path, out: Path, parameters: dict) -> dict:
+def run_one(nb: Path, out: Path, profile: Profile, shared: SharedServers) -> dict:
+    """Run one notebook of the pilot into `out` (or record why it does not apply)."""
     print(f"[pilot] {nb.name} ...", flush=True)
     start = time.time()
+    needs = Needs.of(nb)
     try:
-        run_notebook(nb, out / nb.name, parameters)
-        status, error = "ok", None
+        if needs.own_servers and not profile.launch_servers:
+            status, error = "not applicable", needs.own_servers
+            save_decisions(out, nb.stem, [not_applicable(nb.stem, needs.own_servers,
+                                                         profile.quality_budget_points)])
+        else:
+            parameters = {**profile.parameters(), "results_dir": str(out),
+                          "attach": shared.attach(nb)}
+            run_notebook(nb, out / nb.name, parameters)
+            status, error = "ok", None
     except Exception as exc:  # recorded in the summary; the pilot goes on with the next one
         status, error = "failed", f"{type(exc).__name__}: {str(exc)[-2000:]}"
+    finally:
+        shared.done(nb)
     seconds = round(time.time() - start, 1)
-    print(f"[pilot] {nb.name}: {status} in {seconds} s", flush=True)
+    print(f"[pilot] {nb.name}: {status} in {seconds} s" + (f" ({error})" if
+          status == "not applicable" else ""), flush=True)
     return {"status": status, "seconds": seconds, "error": error}
+
+
+def _available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 2**20
+    raise ConfigError("/proc/meminfo has no MemAvailable line")
 
 
 def _load_summary(out: Path) -> dict:
@@ -72,11 +186,15 @@ def _load_summary(out: Path) -> dict:
     return json.loads(path.read_text())["notebooks"] if path.is_file() else {}
 
 
-def _write_summary(out: Path, summary: dict) -> None:
+def _write_summary(out: Path, summary: dict, peak_memory_gib: float | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     results = sorted(p.name for p in out.glob("*.json") if p.name != "summary.json")
-    (out / "summary.json").write_text(
-        json.dumps({"notebooks": summary, "results": results}, indent=2) + "\n")
+    (out / "summary.json").write_text(json.dumps(
+        {"notebooks": summary, "results": results, "peak_memory_gib": peak_memory_gib},
+        indent=2) + "\n")
     lines = ["| notebook | status | seconds |", "|---|---|---|"]
     lines += [f"| {name} | {s['status']} | {s['seconds']} |" for name, s in summary.items()]
-    (out / "summary.md").write_text("# Pilot summary\n\n" + "\n".join(lines) + "\n")
+    total = sum(s["seconds"] for s in summary.values())
+    memory = f"; peak memory {peak_memory_gib:.1f} GiB" if peak_memory_gib is not None else ""
+    (out / "summary.md").write_text("# Pilot summary\n\n" + "\n".join(lines) +
+                                    f"\n\n{total:.0f} s of notebooks{memory}.\n")

@@ -3,6 +3,12 @@
 `cookbook/profiles/demo.yaml` (offline, CPU, the demo world) and `gpu.yaml` (a rented GPU with
 real models) are both validated by `Profile`. A model is a local folder, a hub id (gpu profile
 only: hub downloads happen on the user's machine, never here) or `demo:small` / `demo:large`.
+
+`attach` names a running OpenAI-compatible server per model (a workshop's GPU box, a team's
+deployment, the pilot's shared servers): `server("target")` with the profile's own configuration
+then attaches to it instead of starting vLLM. With `launch_servers: false` nothing is started
+here: a notebook that needs another configuration (other flags, a quantized model) does not
+apply, and says so.
 """
 
 from __future__ import annotations
@@ -21,6 +27,21 @@ from llmopt.settings import REPO_ROOT
 from llmopt.workload import WorkloadItem
 
 DEMO_PREFIX = "demo:"
+
+
+class AttachedServer(BaseModel):
+    """A running OpenAI-compatible server for one of the profile's models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(pattern=r"^https?://\S+/v1/?$")
+    """Its OpenAI-compatible base URL, ending in /v1, e.g. http://gpu-box:8000/v1."""
+    api_key_env: str | None = None
+    """The environment variable holding the key it requires (never the key itself)."""
+    log_path: str | None = None
+    """Its log file, where this machine can read it (the pilot's own shared servers)."""
+    startup_s: float | None = None
+    """How long it took to start, where known."""
 
 
 class Profile(BaseModel):
@@ -51,6 +72,12 @@ class Profile(BaseModel):
     quality_budget_points: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     """The accuracy a technique may lose (points) and still be kept: a decision keeps it only
     when the 95% interval of its paired difference lies above minus this (llmopt.evidence)."""
+    attach: dict[Literal["target", "draft"], AttachedServer] = {}
+    """Servers already running for the target and draft models: notebooks use them instead of
+    starting vLLM with the profile's configuration."""
+    launch_servers: bool = True
+    """False where this machine starts no vLLM (a workshop laptop on a shared GPU box): the
+    comparisons that need a server of their own configuration do not apply."""
     eagle_head: str | None = None
     """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
     decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
@@ -130,10 +157,21 @@ class Profile(BaseModel):
         return ServeConfig(**(fields | overrides))
 
     def server(self, which: Literal["target", "draft"], **overrides) -> VllmServer:
-        """A (not yet started) server for `which`, with the profile's launcher and KV space."""
+        """A (not yet started) server for `which`, with the profile's launcher and KV space;
+        the attached one where the profile names one and `overrides` change nothing."""
+        config = self.serve_config(which, **overrides)
+        attached = self.attach.get(which)
+        if attached is not None and config == self.serve_config(which):
+            config = config.model_copy(update={"api_key_env": attached.api_key_env})
+            return VllmServer.attached(config, attached.base_url, log_path=attached.log_path,
+                                       startup_s=attached.startup_s)
+        if not self.launch_servers:
+            wanted = f"with {overrides}" if overrides else "with the profile's configuration"
+            raise ConfigError(f"this profile starts no server (launch_servers: false) and none "
+                              f"is attached for a {which} server {wanted}; this comparison "
+                              "needs a machine that can start vLLM")
         env = {"VLLM_CPU_KVCACHE_SPACE": str(self.kv_cache_space_gib)}
-        return VllmServer(self.serve_config(which, **overrides), launcher=self.vllm_launcher,
-                          env=env)
+        return VllmServer(config, launcher=self.vllm_launcher, env=env)
 
     def parameters(self) -> dict:
         """The papermill parameters: the fields that are set (an unset one keeps the notebook's

@@ -60,7 +60,9 @@ class Endpoint(BaseModel):
 
     @classmethod
     def of(cls, server: Any, **fields: Any) -> Endpoint:
-        """The endpoint of a running server (a VllmServer: its `base_url` and `model_name`)."""
+        """The endpoint of a running server (a VllmServer: its `base_url`, `model_name` and
+        the key its config names)."""
+        fields.setdefault("api_key_env", server.config.api_key_env)
         return cls(base_url=server.base_url, model=server.model_name, **fields)
 
     @field_validator("base_url")

@@ -11,7 +11,9 @@ a paired difference with its 95% interval (`PairedQuality`), cost and latency as
   it cannot be used (e.g. not servable);
 - **inconclusive**: a gain whose quality the sample cannot settle (the interval straddles -B:
   the number of requests that would settle it at the observed discordance comes with it), or
-  quality not measured, an option that could not run here, figures that disagree.
+  quality not measured, an option that could not run here, figures that disagree;
+- **not applicable**: the technique does not apply to this profile (e.g. a quantized server on
+  a profile that only attaches to running servers): nothing measured, nothing to decide.
 
 One `Decision` carries its evidence into the results store (`save_decisions`), where later
 notebooks and the business case read it back (`load_decisions`).
@@ -31,7 +33,7 @@ from llmopt.evidence.quality import PairedQuality
 from llmopt.evidence.sample_size import requests_needed
 from llmopt.results import load, save
 
-Verdict = Literal["keep", "drop", "inconclusive"]
+Verdict = Literal["keep", "drop", "inconclusive", "not applicable"]
 EffectVerdict = Literal["effective", "no effect", "harmful", "not measurable here"]
 EFFECT_VERDICTS: tuple[EffectVerdict, ...] = ("effective", "no effect", "harmful",
                                               "not measurable here")
@@ -126,6 +128,12 @@ def not_run(technique: str, setting: str, reason: str, budget_points: float,
     """A setting this machine cannot run: nothing measured, so nothing to keep yet."""
     return Decision(technique=technique, setting=setting, verdict="inconclusive",
                     why=f"not run here: {reason}", budget_points=budget_points, effect=effect)
+
+
+def not_applicable(technique: str, reason: str, budget_points: float) -> Decision:
+    """A technique this profile cannot apply (e.g. it starts no server): saved with why."""
+    return Decision(technique=technique, setting="not applicable", verdict="not applicable",
+                    why=reason, budget_points=budget_points)
 
 
 def _verdict(evidence: Evidence, budget: float, effect: Effect | None,

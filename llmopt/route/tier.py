@@ -177,6 +177,7 @@ class Tier(BaseModel):
     def served(cls, name: str, server: Any, **options: Any) -> Tier:
         """A tier on a running VllmServer: priced as the name it serves under, its prompts
         counted with the served model's own tokenizer; `options` as `openai` takes them."""
+        options.setdefault("api_key_env", server.config.api_key_env)
         return cls.openai(name, server.base_url, server.model_name, server.model_name,
                           tokenizer=server.config.model, **options)
 

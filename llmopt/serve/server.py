@@ -4,6 +4,10 @@ Start-up and shutdown leave nothing behind: the server runs in its own process g
 (vLLM spawns engine processes), and `stop()` — called on errors, Ctrl-C, `with` exit and
 interpreter exit — terminates the whole group. `serving` starts several servers at once (the
 settings a notebook compares side by side) and stops them all on the way out.
+
+`VllmServer.attached` is a server someone else runs (the pilot's shared servers, a workshop's GPU
+box, a team's deployment): the same interface, but `start()` only checks that it serves the
+model, `stop()` leaves it running and `kill()` refuses.
 """
 
 from __future__ import annotations
@@ -69,6 +73,23 @@ class VllmServer:
         self._log_file: IO[bytes] | None = None
         self.startup_s: float | None = None
         """Seconds from launch to the first healthy answer, once started."""
+        self._attached_url: str | None = None
+
+    @classmethod
+    def attached(cls, config: ServeConfig, base_url: str, *, log_path: str | Path | None = None,
+                 startup_s: float | None = None) -> VllmServer:
+        """A server already running at `base_url` (ending in /v1) for `config` (its model, the
+        name it serves under, `api_key_env` for the key clients send); `log_path`: its log,
+        where this machine can read it (the KV capacity is read from there)."""
+        server = cls(config, log_path=log_path)
+        server._attached_url = base_url.rstrip("/").removesuffix("/v1")
+        server.startup_s = startup_s
+        return server
+
+    @property
+    def is_attached(self) -> bool:
+        """True for a server this object did not start and will not stop."""
+        return self._attached_url is not None
 
     # --- addresses -------------------------------------------------------------------------
 
@@ -82,7 +103,7 @@ class VllmServer:
     @property
     def url(self) -> str:
         """Root URL of the server, e.g. http://127.0.0.1:8000."""
-        return f"http://{self.host}:{self.port}"
+        return self._attached_url or f"http://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -120,6 +141,9 @@ class VllmServer:
         """Launch and wait until /health answers 200; on any failure nothing is left running."""
         if self._proc is not None:
             return self
+        if self.is_attached:
+            self._check_attached()
+            return self
         self.config.check_assets()
         self._check_port()
         try:
@@ -131,7 +155,8 @@ class VllmServer:
         return self
 
     def stop(self) -> None:
-        """Terminate the server's process group (SIGTERM, then SIGKILL); safe to call twice."""
+        """Terminate the server's process group (SIGTERM, then SIGKILL); safe to call twice.
+        An attached server is left running (it is not ours)."""
         if self._proc is not None:
             _terminate_group(self._proc)
             self._proc = None
@@ -146,13 +171,19 @@ class VllmServer:
         `stop()` is the way down that lets vLLM shut its engine. (On SIGTERM vLLM stops its
         engine, then its HTTP server waits for open streams that will never end, so a drill
         that stopped the server measured our SIGTERM grace, not the fallback.)"""
+        if self.is_attached:
+            raise ConfigError(f"{self.model_name!r} at {self.url} is attached (shared, not "
+                              "started here): a drill that kills a server needs one of its own")
         if self._proc is not None:
             _signal_group(self._proc.pid, signal.SIGKILL)
         self.stop()
 
     @property
     def running(self) -> bool:
-        """True while the server process is alive."""
+        """True while the server process is alive (an attached one: while it answers)."""
+        if self.is_attached:
+            with httpx.Client(trust_env=False, timeout=5.0) as client:
+                return self._healthy(client)
         return self._proc is not None and self._proc.poll() is None
 
     def __enter__(self) -> VllmServer:
@@ -197,6 +228,24 @@ class VllmServer:
             raise ConfigError(f"environment variable {name} (api_key_env) is not set; export "
                               "the key the server is to require there")
         return {"VLLM_API_KEY": os.environ[name]}
+
+    def _check_attached(self) -> None:
+        """The attached server answers and serves this config's model name."""
+        key = os.environ.get(self.config.api_key_env or "", "")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        try:
+            with httpx.Client(trust_env=False, timeout=10.0, headers=headers) as client:
+                response = client.get(f"{self.base_url}/models")
+        except httpx.TransportError as error:
+            raise ServerStartError(f"the attached server {self.base_url} does not answer "
+                                   f"({type(error).__name__}); is it running?") from None
+        if response.status_code != 200:
+            raise ServerStartError(f"the attached server {self.base_url} answered "
+                                   f"{response.status_code} to GET /models")
+        served = [m.get("id") for m in response.json().get("data", [])]
+        if self.model_name not in served:
+            raise ConfigError(f"the attached server {self.base_url} serves {served}, not "
+                              f"{self.model_name!r}: attach the server that serves it")
 
     def _wait_healthy(self) -> None:
         started = time.monotonic()
@@ -257,7 +306,7 @@ class VllmServer:
         return MetricsSnapshot.from_text(response.text, model_name=self.model_name)
 
     def __repr__(self) -> str:
-        state = "running" if self.running else "stopped"
+        state = "attached" if self.is_attached else "running" if self.running else "stopped"
         return f"VllmServer({self.model_name!r}, {self.url}, {state})"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,7 @@ import yaml
 
 from llmopt import pilot
 from llmopt.profile import Profile
+from llmopt.settings import REPO_ROOT
 
 PROFILES = Path(pilot.COOKBOOK) / "profiles"
 NOTEBOOKS = pilot.notebooks()
@@ -54,16 +56,34 @@ def test_parameter_defaults_are_the_demo_profile(nb):
     assert {k: defaults.get(k) for k in demo} == demo
 
 
+@pytest.fixture(scope="module")
+def pilot_run(request, tmp_path_factory):
+    """One pilot over the notebooks this session selected, in order, into one results folder,
+    sharing the profile's servers as `make pilot` does; its summary (each notebook's seconds)
+    is kept in results/notebook-tests/ for `llmopt workshop times`."""
+    selected = [item.callspec.params["nb"] for item in request.session.items
+                if item.originalname == "test_notebook_runs_on_demo_profile"]
+    profile = Profile.load(PROFILES / "demo.yaml")
+    out, summary = tmp_path_factory.mktemp("pilot"), {}
+    with pilot.SharedServers(profile, selected) as shared, pilot.MemoryPeak() as memory:
+        yield lambda nb: summary.setdefault(nb.stem, pilot.run_one(nb, out, profile, shared)), out
+    pilot._write_summary(out, summary, memory.peak_gib)
+    kept = REPO_ROOT / "results" / "notebook-tests"
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copy(out / "summary.json", kept / "summary.json")
+
+
 @pytest.mark.notebook
 @pytest.mark.vllm
 @pytest.mark.slow
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=ids)
-def test_notebook_runs_on_demo_profile(nb, tmp_path, monkeypatch):
+def test_notebook_runs_on_demo_profile(nb, pilot_run, monkeypatch):
     for name, key in FAKE_KEYS.items():  # as a team's machine has them: never in an output
         monkeypatch.setenv(name, key)
-    params = Profile.load(PROFILES / "demo.yaml").parameters() | {"results_dir": str(tmp_path)}
-    pilot.run_notebook(nb, tmp_path / nb.name, params)
-    assert list(tmp_path.glob("*.json")), f"{nb.name} saved no results"
-    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
+    run, out = pilot_run
+    result = run(nb)
+    assert result["status"] == "ok", result["error"]
+    assert (out / f"{nb.stem}.json").is_file(), f"{nb.name} saved no results"
+    for path in (p for p in out.rglob("*") if p.is_file()):
         text = path.read_bytes()
         assert not [n for n, k in FAKE_KEYS.items() if k.encode() in text], f"key in {path.name}"

@@ -117,3 +117,28 @@ def test_any_value_in_any_field_loads_or_is_named(tmp_path, field, value):
         assert field in str(error)
         return
     assert profile.results_folder().is_relative_to(REPO_ROOT.resolve())
+
+
+def test_attach_serves_the_profiles_own_configuration_and_nothing_else():
+    profile = Profile.model_validate(Profile.load(DEMO).model_dump() | {
+        "attach": {"target": {"base_url": "http://gpu-box:8000/v1", "api_key_env": "BOX_KEY"}}})
+    target = profile.server("target")
+    assert target.is_attached and target.base_url == "http://gpu-box:8000/v1"
+    assert target.config.api_key_env == "BOX_KEY" and target.model_name == "demo:large"
+    assert not profile.server("target", extra_args=["-O0"]).is_attached, "other flags: its own"
+    assert not profile.server("draft").is_attached, "nothing attached for the draft"
+    target.stop()  # not ours: nothing happens
+
+
+def test_a_profile_that_starts_no_server_says_which_one_it_needed():
+    profile = Profile.model_validate(Profile.load(DEMO).model_dump() | {"launch_servers": False})
+    with pytest.raises(ConfigError, match=r"launch_servers: false.*draft server with "
+                                          r"\{'enable_prefix_caching': False\}"):
+        profile.server("draft", enable_prefix_caching=False)
+
+
+def test_an_attached_base_url_must_be_an_openai_base_url(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO.read_text() + "attach:\n  target: {base_url: gpu-box:8000}\n")
+    with pytest.raises(ConfigError, match="attach.target.base_url"):
+        Profile.load(bad)
