@@ -233,6 +233,32 @@ def workshop_build(out: Path = typer.Option(Path("workshop"), help="folder to wr
         typer.echo(f"{version}: {len(paths)} notebooks in {out / version}")
 
 
+@workshop_app.command("serve")
+def workshop_serve(
+    profile: Path = typer.Option(Path("cookbook/profiles/demo.yaml"), help="profile YAML"),
+    address: str = typer.Option(..., help="the name or IP participants reach this machine by"),
+) -> None:
+    """Serve the profile's target and draft models for a room (bind with LLMOPT_HOST=0.0.0.0);
+    print the attach block for the participants' profile; Ctrl-C stops them."""
+    import threading
+
+    from llmopt.profile import Profile
+    from llmopt.serve import serving
+    from llmopt.workshop.room import attach_block
+
+    pilot_profile = Profile.load(profile)
+    pilot_profile.prepare()
+    servers = {which: pilot_profile.server(which) for which in ("target", "draft")}
+    with serving(servers):
+        typer.echo("# paste into the participants' profile (cookbook/profiles/workshop.yaml):")
+        typer.echo(attach_block(servers, address))
+        typer.echo("serving; Ctrl-C stops both servers")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+
+
 @workshop_app.command("times")
 def workshop_times(
     results: Path = typer.Option(Path("results/demo"), help="a pilot's results folder"),

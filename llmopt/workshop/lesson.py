@@ -86,6 +86,11 @@ def problems(notebook: Path) -> list[str]:
     heading = first.source.splitlines()[0] if first.source else ""
     if not re.fullmatch(rf"# {notebook.stem[:2]} · \S.*", heading):
         found.append(f"the first line is not '# {notebook.stem[:2]} · Title' (got {heading!r})")
+    titles = [line for cell in cells if cell.cell_type == "markdown"
+              for line in cell.source.splitlines() if line.startswith("# ")]
+    if len(titles) != 1:
+        found.append(f"{len(titles)} top-level headings: one '# ' title in the first cell, "
+                     "sections as '## ' (JupyterLab's table of contents reads them)")
     if not QUESTION.search(first.source):
         found.append("no '**Question:** ...?' line in the first cell")
     objectives = OBJECTIVES.search(first.source)
