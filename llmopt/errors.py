@@ -6,6 +6,7 @@
     ├── CacheError                   a cache store could not do what was asked; nothing changed
     ├── GradeError (ValueError)      a model output the grader cannot parse (scored wrong)
     ├── YourTurn                     a workshop exercise stub: says what to write, no traceback
+    ├── NotApplicable                a step this profile cannot take (it starts no server): why
     └── ServerError                  a model server misbehaved
         ├── PortInUseError           the port is already taken
         ├── ServerStartError         the server exited during start-up (carries its log tail)
@@ -46,6 +47,14 @@ class YourTurn(LlmoptError):
 
     def _render_traceback_(self) -> list[str]:  # IPython's hook for how an error is shown
         return [f"Your turn: {self}"]
+
+
+class NotApplicable(LlmoptError):
+    """A step the profile cannot take (a server with other flags where it starts none): shown
+    by IPython as the one-line reason, not a traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"Not applicable on this profile: {self}"]
 
 
 class ServerError(LlmoptError):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from llmopt import offline, workload
 from llmopt.config import explain, read_yaml
 from llmopt.demo import assets, generator
-from llmopt.errors import ConfigError
+from llmopt.errors import ConfigError, NotApplicable
 from llmopt.serve import ServeConfig, VllmServer
 from llmopt.settings import REPO_ROOT
 from llmopt.workload import WorkloadItem
@@ -167,7 +167,7 @@ class Profile(BaseModel):
                                        startup_s=attached.startup_s)
         if not self.launch_servers:
             wanted = f"with {overrides}" if overrides else "with the profile's configuration"
-            raise ConfigError(f"this profile starts no server (launch_servers: false) and none "
+            raise NotApplicable(f"this profile starts no server (launch_servers: false) and none "
                               f"is attached for a {which} server {wanted}; this comparison "
                               "needs a machine that can start vLLM")
         env = {"VLLM_CPU_KVCACHE_SPACE": str(self.kv_cache_space_gib)}

@@ -9,7 +9,7 @@ from nbformat.v4 import new_notebook
 
 from llmopt.bench import Endpoint, SynchronousProfile, run
 from llmopt.demo import generator
-from llmopt.errors import ConfigError
+from llmopt.errors import ConfigError, NotApplicable
 from llmopt.pilot import SharedServers
 from llmopt.profile import Profile
 from llmopt.settings import REPO_ROOT
@@ -30,7 +30,7 @@ def test_an_attached_server_is_used_not_started_stopped_or_killed(demo_small_ser
             server.kill()
     assert [r.status for r in result.records] == ["ok", "ok"]
     assert demo_small_server.running, "leaving an attached server's block leaves it running"
-    with pytest.raises(ConfigError, match="launch_servers: false"):
+    with pytest.raises(NotApplicable, match="launch_servers: false"):
         profile.server("draft", enable_prefix_caching=False)
 
 

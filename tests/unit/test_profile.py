@@ -3,7 +3,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmopt.errors import ConfigError
+from llmopt.errors import ConfigError, NotApplicable
 from llmopt.profile import Profile, resolve_model
 from llmopt.serve.launch import QUICK_START
 from llmopt.settings import REPO_ROOT
@@ -132,7 +132,7 @@ def test_attach_serves_the_profiles_own_configuration_and_nothing_else():
 
 def test_a_profile_that_starts_no_server_says_which_one_it_needed():
     profile = Profile.model_validate(Profile.load(DEMO).model_dump() | {"launch_servers": False})
-    with pytest.raises(ConfigError, match=r"launch_servers: false.*draft server with "
+    with pytest.raises(NotApplicable, match=r"launch_servers: false.*draft server with "
                                           r"\{'enable_prefix_caching': False\}"):
         profile.server("draft", enable_prefix_caching=False)
 
