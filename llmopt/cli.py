@@ -208,6 +208,51 @@ def quantize(
                f"vllm.entrypoints.openai.api_server --model {artifact.path})")
 
 
+@app.command("import")
+def import_command(
+    log: Path = typer.Argument(..., help="the log: an OpenAI Batch input JSONL or a chat log "
+                               "JSONL (LiteLLM's field names accepted); see docs/own-traffic.md"),
+    output: Path = typer.Option(None, help="workload JSONL to write (default: beside the log, "
+                                "<log>.workload.jsonl); answers go to <name>.answers.jsonl"),
+    batch_output: Path = typer.Option(None, help="the OpenAI Batch output JSONL, joined to the "
+                                      "input by custom_id"),
+    sample: int = typer.Option(None, help="keep N requests, drawn uniformly (reservoir)"),
+    seed: int = typer.Option(0, help="the sample's seed"),
+    since: str = typer.Option(None, help="keep requests logged at or after this ISO 8601 time"),
+    until: str = typer.Option(None, help="keep requests logged before this ISO 8601 time"),
+    tag: list[str] = typer.Option(None, help="keep requests with this tag (repeatable: any)"),
+    hash_fields: list[str] = typer.Option(None, "--hash", help="dotted field path to replace "
+                                          "by a salted SHA-256 (repeatable; `*` for all)"),
+    drop: list[str] = typer.Option(None, help="dotted field path to remove (repeatable)"),
+    keep: list[str] = typer.Option(None, help="dotted field path to copy into facts['kept']"),
+    salt_env: str = typer.Option(None, help="environment variable holding the hashing salt "
+                                 "(default: a random salt for this import only)"),
+    skip_bad: bool = typer.Option(False, help="count and report bad lines instead of stopping"),
+    overwrite: bool = typer.Option(False, help="replace existing output files"),
+) -> None:
+    """Import a team's log: write a workload and the answers and tokens it recorded."""
+    from pydantic import ValidationError
+
+    from llmopt.config import explain
+    from llmopt.errors import LlmoptError
+    from llmopt.traffic import ImportOptions, import_log
+
+    try:
+        options = ImportOptions(
+            sample=sample, seed=seed, since=since, until=until, tags=tuple(tag or ()),
+            hash_fields=tuple(hash_fields or ()), drop_fields=tuple(drop or ()),
+            keep_fields=tuple(keep or ()), salt_env=salt_env, skip_bad=skip_bad,
+            overwrite=overwrite)
+        report = import_log(log, options, output=output, batch_output=batch_output)
+    except ValidationError as error:
+        typer.echo(f"error: {explain(error)}", err=True)
+        raise typer.Exit(code=2) from None
+    except LlmoptError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(report.text())
+
+
 @app.command("demo-build")
 def demo_build(steps: int = typer.Option(None), out: Path = typer.Option(None)) -> None:
     """Retrain the demo models (about 45 minutes on 2 cores)."""
