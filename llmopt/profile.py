@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from llmopt import offline, workload
+from llmopt import offline, quiet, workload
 from llmopt.config import explain, read_yaml
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError, NotApplicable
@@ -117,7 +117,9 @@ class Profile(BaseModel):
         return profile
 
     def prepare(self) -> None:
-        """The demo profile runs offline: no hub, no downloads (llmopt.offline)."""
+        """Third-party log lines that are not news stay out of the output (llmopt.quiet); the
+        demo profile runs offline: no hub, no downloads (llmopt.offline)."""
+        quiet.install()
         if self.profile == "demo":
             offline.enable()
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from llmopt import quiet
 from llmopt.embed.base import Embedder
 from llmopt.embed.weights import minilm_path
 from llmopt.settings import get_settings
@@ -80,6 +81,7 @@ def exported_model(folder: Path, cache_dir: Path) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    quiet.install()  # the exporter's and the quantizer's log lines (llmopt.quiet)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         float_file = Path(work) / "float32.onnx"
         int8_file = Path(work) / "int8.onnx"

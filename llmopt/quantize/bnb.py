@@ -8,15 +8,13 @@ checks correctness; its speed is a GPU matter (the CPU kernels dequantize on the
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from llmopt import quiet
 from llmopt.errors import ConfigError
 from llmopt.evidence import Decision, Evidence, decide, paired_quality
 from llmopt.quantize import source
@@ -65,6 +63,7 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
         raise ConfigError("evaluate needs at least one workload item")
     folder = source.resolve(model)
     source.causal_lm_config(folder)
+    quiet.install()  # bitsandbytes' import-time and per-call log lines (llmopt.quiet)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -80,10 +79,9 @@ def evaluate(model: str | Path, recipe: QuantRecipe | dict | str | None,
     if recipe is not None and recipe.scheme == "bnb_nf4" and device == "cpu":
         _check_cpu_packing(loaded)
     tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615 # local (quantize.source)
-    with _logged_once("bitsandbytes.autograd._functions", "MatMul8bitLt: inputs will be cast"):
-        generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
-        clock = time.monotonic()
-        outputs, tokens = generate(loaded, tokenizer, items, batch_size, max_new_tokens)
+    generate(loaded, tokenizer, items[:1], 1, 4)  # warm-up: one-time set-up costs stay out
+    clock = time.monotonic()
+    outputs, tokens = generate(loaded, tokenizer, items, batch_size, max_new_tokens)
     return InProcessRun(setting="unquantized" if recipe is None else recipe.scheme, device=device,
                         requests=len(items), accuracy_by_tier=accuracy_by_tier(items, outputs),
                         memory_bytes=int(loaded.get_memory_footprint()), load_s=load_s,
@@ -138,31 +136,6 @@ def generate(model: Any, tokenizer: Any, items: list[WorkloadItem], batch_size: 
         tokens += _answer_tokens(new, tokenizer.eos_token_id)
         outputs += tokenizer.batch_decode(new, skip_special_tokens=True)
     return outputs, tokens
-
-
-class _Once(logging.Filter):
-    """Let the first record starting with `prefix` through, drop its repeats."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix, self.seen = prefix, False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.getMessage().startswith(self.prefix):
-            return True
-        first, self.seen = not self.seen, True
-        return first
-
-
-@contextlib.contextmanager
-def _logged_once(logger: str, prefix: str) -> Iterator[None]:
-    """LLM.int8() logs its bf16 -> fp16 cast at every layer call: show it once."""
-    once = _Once(prefix)
-    logging.getLogger(logger).addFilter(once)
-    try:
-        yield
-    finally:
-        logging.getLogger(logger).removeFilter(once)
 
 
 def _check_cpu_packing(model: Any) -> None:

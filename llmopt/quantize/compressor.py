@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import os
 import shutil
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -25,6 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from llmopt import quiet
 from llmopt.errors import ConfigError
 from llmopt.quantize import artifact, source
 from llmopt.quantize.artifact import Artifact, CalibrationRecord, Manifest, SourceModel
@@ -106,6 +109,9 @@ def _compress(folder: Path, recipe: QuantRecipe, out: Path, tokenizer: Any,
               texts: list[str] | None, calibration: Calibration | None) -> tuple[str, int]:
     """Load, run llm-compressor's oneshot, save compressed; the device and calibration tokens."""
     import torch
+
+    quiet.install()  # torch.fx's and bitsandbytes' lines on the way (llmopt.quiet)
+    _import_quietly()
     from llmcompressor import oneshot
     from transformers import AutoModelForCausalLM
 
@@ -162,6 +168,26 @@ def _no_pinning_without_accelerator() -> Iterator[str]:
         yield "cpu"
     finally:
         IntermediatesCache._pin_intermediate = original
+
+
+def _import_quietly() -> None:
+    """Import llm-compressor without the line it prints on import on a machine without an
+    accelerator ("get_main_device | WARNING - No accelerator available! Compressing model on
+    CPU instead": llmcompressor.modeling.fuse asks for the device at import): on the CPU that is
+    the plan, and the manifest records the device. Its logger is configured on import from
+    LLM_COMPRESSOR_LOG_LEVEL, so the import runs with that at ERROR, then gets llm-compressor's
+    own defaults back (console at INFO). A level the user set is left as it is."""
+    if "llmcompressor" in sys.modules or LOG_LEVEL_VAR in os.environ:
+        return
+    os.environ[LOG_LEVEL_VAR] = "ERROR"
+    try:
+        lc = importlib.import_module("llmcompressor.logger")
+    finally:
+        del os.environ[LOG_LEVEL_VAR]
+    lc.configure_logger(lc.LoggerConfig())
+
+
+LOG_LEVEL_VAR = "LLM_COMPRESSOR_LOG_LEVEL"
 
 
 @contextlib.contextmanager

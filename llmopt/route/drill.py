@@ -163,7 +163,15 @@ def budget_summary(budget: Budget, runs: pd.DataFrame, attempts: pd.DataFrame
             "unused_usd": unused, "unused_calls": unused / actual}
 
 
-def drill_summary(runs: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, float]:
+class DrillSummary(dict):
+    """A drill's figures: a dict (saved as JSON, read by key) that a notebook shows as a table
+    of one column, not as a dict's repr."""
+
+    def _repr_html_(self) -> str:
+        return pd.Series(self, name="drill", dtype=object).to_frame().to_html()
+
+
+def drill_summary(runs: pd.DataFrame, attempts: pd.DataFrame) -> DrillSummary:
     """Requests, answered, fell back, failed attempts by class, and the latency the fallback
     added (median of requests that fell back minus median of those that did not)."""
     requests = set(runs["id"])
@@ -172,8 +180,8 @@ def drill_summary(runs: pd.DataFrame, attempts: pd.DataFrame) -> dict[str, float
     fell_back = runs["id"].isin(set(failed["request"]))
     fb, direct = runs.loc[fell_back, "latency_s"], runs.loc[~fell_back, "latency_s"]
     added = (fb.median() - direct.median()) if len(fb) and len(direct) else float("nan")
-    return {"requests": len(runs), "answered": int(runs["error"].isna().sum()),
-            "fell_back": int(fell_back.sum()), "failed_attempts": len(failed),
-            "failed_attempt_cost_usd": float(failed["cost_usd"].sum()),
-            "added_latency_p50_s": float(added),
-            **{f"errors_{k}": int(v) for k, v in failed["error_class"].value_counts().items()}}
+    return DrillSummary(
+        requests=len(runs), answered=int(runs["error"].isna().sum()),
+        fell_back=int(fell_back.sum()), failed_attempts=len(failed),
+        failed_attempt_cost_usd=float(failed["cost_usd"].sum()), added_latency_p50_s=float(added),
+        **{f"errors_{k}": int(v) for k, v in failed["error_class"].value_counts().items()})

@@ -1,5 +1,3 @@
-import logging
-
 import pytest
 
 from llmopt.demo import assets, generator
@@ -80,14 +78,3 @@ def test_decision_drops_it_for_serving_and_reports_paired_quality_and_memory():
     assert d.why.startswith("vLLM 0.32 cannot serve it (in-process only); memory 30% of "
                             "unquantized, quality -10.0 points [")
     assert d.evidence.quality.by_tier["hard"].difference_points == -20.0
-
-
-def test_a_repeated_log_message_is_shown_once(caplog):
-    log = logging.getLogger("bitsandbytes.autograd._functions")
-    with bnb._logged_once(log.name, "MatMul8bitLt"):
-        for _ in range(3):
-            log.warning("MatMul8bitLt: inputs will be cast from %s to float16", "bf16")
-        log.warning("something else")
-    log.warning("MatMul8bitLt: after the block")
-    assert [r.getMessage()[:14] for r in caplog.records] == [
-        "MatMul8bitLt: ", "something else", "MatMul8bitLt: "]

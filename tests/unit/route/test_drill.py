@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -43,6 +44,8 @@ def test_kill_after_n_calls_then_every_request_is_answered(make_router):
     summary = drill_summary(runs, attempts_frame(router))
     assert summary["answered"] == 8 and summary["fell_back"] >= 1
     assert summary["errors_connection"] == summary["failed_attempts"]
+    assert "<table" in summary._repr_html_() and "fell_back" in summary._repr_html_()
+    assert json.loads(json.dumps(summary)) == dict(summary)  # saved with the decisions
 
 
 def test_live_point_counts_a_cascades_cheap_and_strong_calls(make_router):
