@@ -13,6 +13,7 @@ import yaml
 from llmopt import pilot
 from llmopt.profile import Profile
 from llmopt.settings import REPO_ROOT
+from llmopt.workshop import outputs
 
 PROFILES = Path(pilot.COOKBOOK) / "profiles"
 NOTEBOOKS = pilot.notebooks()
@@ -84,6 +85,7 @@ def test_notebook_runs_on_demo_profile(nb, pilot_run, monkeypatch):
     result = run(nb)
     assert result["status"] == "ok", result["error"]
     assert (out / f"{nb.stem}.json").is_file(), f"{nb.name} saved no results"
+    assert outputs.noise(nbformat.read(out / nb.name, as_version=4)) == [], "warning or log lines"
     for path in (p for p in out.rglob("*") if p.is_file()):
         text = path.read_bytes()
         assert not [n for n, k in FAKE_KEYS.items() if k.encode() in text], f"key in {path.name}"
