@@ -81,6 +81,19 @@ class Profile(BaseModel):
     eagle_head: str | None = None
     """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
     decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
+    grader: str | None = None
+    """The team's own grader, `module:function` (a function grade(output, item, reference),
+    llmopt.grading.load_grader); None: quality is agreement with the strong model's (or the
+    logged) answer, exact match on its JSON fields or a judge model's verdict
+    (llmopt.grading.choose_metric). Only the format is checked on load; the import happens
+    on use."""
+
+    @field_validator("grader")
+    @classmethod
+    def _grader_format(cls, value: str | None) -> str | None:
+        from llmopt.grading.spec import check_spec  # imported here: only profiles that name one
+
+        return None if value is None else check_spec(value)
 
     @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod

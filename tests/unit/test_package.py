@@ -10,7 +10,8 @@ import pytest
 PACKAGES = ["llmopt", "llmopt.serve", "llmopt.bench", "llmopt.pricing", "llmopt.report",
             "llmopt.profile", "llmopt.pilot", "llmopt.demo.grader", "llmopt.demo.generator",
             "llmopt.compress", "llmopt.report.compression"]
-PACKAGES += ["llmopt.serve.plan", "llmopt.business", "llmopt.report.business", "llmopt.traffic"]
+PACKAGES += ["llmopt.serve.plan", "llmopt.business", "llmopt.report.business", "llmopt.traffic",
+             "llmopt.grading"]
 PACKAGES += ["llmopt.quantize", "llmopt.quantize.bnb", "llmopt.quantize.comparison",
              "llmopt.report.quantization"]
 HEAVY = {"vllm", "jupyter", "jupyter_client", "ipywidgets", "IPython", "papermill", "torch",

@@ -142,3 +142,27 @@ def test_an_attached_base_url_must_be_an_openai_base_url(tmp_path):
     bad.write_text(DEMO.read_text() + "attach:\n  target: {base_url: gpu-box:8000}\n")
     with pytest.raises(ConfigError, match="attach.target.base_url"):
         Profile.load(bad)
+
+
+def test_the_grader_is_unset_by_default_and_not_a_notebook_parameter():
+    profile = Profile.load(DEMO)
+    assert profile.grader is None and "grader" not in profile.parameters()
+
+
+def test_a_grader_reference_is_checked_for_its_format_only(tmp_path):
+    path = tmp_path / "own.yaml"
+    path.write_text(DEMO.read_text() + "grader: my_team.not_installed_here:grade_ticket\n")
+    profile = Profile.load(path)  # not imported on load: the module need not exist here
+    assert profile.grader == "my_team.not_installed_here:grade_ticket"
+    assert profile.parameters()["grader"] == profile.grader
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("my_team.grading", "has no ':'"), ("my_team:grade-ticket", "is not a Python name"),
+    (":grade", "the module is empty"),
+])
+def test_a_grader_that_is_not_module_colon_function_is_refused(tmp_path, value, why):
+    path = tmp_path / "bad.yaml"
+    path.write_text(DEMO.read_text() + f"grader: '{value}'\n")
+    with pytest.raises(ConfigError, match=f"grader: .*{why}"):
+        Profile.load(path)
