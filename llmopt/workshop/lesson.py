@@ -37,7 +37,8 @@ TIME_LINE = re.compile(
     r"^\*\*Time:\*\* runs in about (?P<run_s>\d+) s on the demo profile \(`make pilot`, 2 cores\); "
     r"teach in (?P<teach_min>\d+) min\.$", re.MULTILINE)
 QUESTION = re.compile(r"^\*\*Question:\*\* (?P<question>\S.*\?)$", re.MULTILINE)
-OBJECTIVES = re.compile(r"^\*\*Objectives:\*\*[^\n]*\n+(?P<items>(?:(?:- |  ).+\n?)+)", re.MULTILINE)
+OBJECTIVES = re.compile(r"^\*\*Objectives:\*\*[^\n]*\n+(?P<items>(?:(?:- |  ).+\n?)+)",
+                        re.MULTILINE)
 KEY_POINTS = re.compile(r"^## Key points\n(?P<items>(?:(?:- |  ).+\n?)+)", re.MULTILINE)
 DECISION = re.compile(r"^\*\*Decision saved:\*\* `(?P<file>\d\d_\w+\.json)` in the results folder",
                       re.MULTILINE)
