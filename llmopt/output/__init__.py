@@ -11,7 +11,7 @@ from llmopt.output.batch import (
     run_batch,
     write_batch,
 )
-from llmopt.output.caps import cap_from_lengths
+from llmopt.output.caps import cap_from_lengths, would_cut
 from llmopt.output.settings import BASELINE, output_settings
 from llmopt.output.structured import (
     SERVER_ARGS,
@@ -25,4 +25,4 @@ from llmopt.output.table import output_table
 __all__ = ["BASELINE", "SERVER_ARGS", "BatchLine", "BatchRun", "api_batch_change", "batch_args",
            "cap_from_lengths", "compare_batch", "json_schema_format", "malformed",
            "malformed_share", "output_settings", "output_table",
-           "read_batch_output", "run_batch", "structured_effect", "write_batch"]
+           "read_batch_output", "run_batch", "structured_effect", "would_cut", "write_batch"]

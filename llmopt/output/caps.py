@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 
 from llmopt.errors import ConfigError
 
@@ -33,3 +34,24 @@ def cap_from_lengths(lengths: Iterable[int], quantile: float = 0.99,
         raise ConfigError(f"margin must be >= 0, got {margin!r}")
     top = float(np.quantile(values, quantile, method="higher"))
     return max(1, math.ceil(top * (1 + margin)))
+
+
+def would_cut(records: pd.DataFrame, cap: int) -> dict[str, float]:
+    """What `max_tokens` = `cap` would have done to answers measured without a cap (bench records:
+    `output_tokens`, `correct`; warm-up rows left out): the answers longer than the cap (it would
+    end them, `finish_reason` "length"), their share, the right ones among them (a cut JSON
+    answer is wrong, so each is a right answer lost) and the output tokens it would not write."""
+    missing = {"output_tokens", "correct"} - set(records.columns)
+    if missing:
+        raise ConfigError(f"would_cut needs the columns {sorted(missing)} of bench records")
+    if not cap >= 1:
+        raise ConfigError(f"cap must be >= 1 token, got {cap!r}")
+    if "warmup" in records:
+        records = records[~records["warmup"].astype(bool)]
+    if records.empty:
+        raise ConfigError("would_cut needs at least one measured answer")
+    cut = records["output_tokens"] > cap
+    right = records["correct"].fillna(False).astype(bool)
+    return {"max_tokens": int(cap), "answers": len(records), "answers_cut": int(cut.sum()),
+            "cut_share": float(cut.mean()), "right_answers_cut": int((cut & right).sum()),
+            "output_tokens_saved": int((records.loc[cut, "output_tokens"] - cap).sum())}
