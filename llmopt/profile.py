@@ -81,14 +81,14 @@ class Profile(BaseModel):
     eagle_head: str | None = None
     """An EAGLE-3 draft head trained for `target_model` (hub id or folder) for speculative
     decoding (notebook 06); None: no EAGLE run (none ships with the demo world)."""
-    grader: str | None = None
+    quality_grader: str | None = None
     """The team's own grader, `module:function` (a function grade(output, item, reference),
     llmopt.grading.load_grader); None: quality is agreement with the strong model's (or the
     logged) answer, exact match on its JSON fields or a judge model's verdict
     (llmopt.grading.choose_metric). Only the format is checked on load; the import happens
     on use."""
 
-    @field_validator("grader")
+    @field_validator("quality_grader")
     @classmethod
     def _grader_format(cls, value: str | None) -> str | None:
         from llmopt.grading.spec import check_spec  # imported here: only profiles that name one
@@ -124,8 +124,12 @@ class Profile(BaseModel):
 
     @classmethod
     def from_parameters(cls, namespace: dict) -> Profile:
-        """Validate a notebook's parameters (its globals) and prepare the process for them."""
-        profile = cls.model_validate({k: namespace[k] for k in cls.model_fields if k in namespace})
+        """Validate a notebook's parameters (its globals) and prepare the process for them.
+        Only data is read: a global that shares a field's name but is a module, class or other
+        object (`from llmopt.demo import grader`) is not a parameter."""
+        data = (str, int, float, bool, list, dict, type(None))
+        profile = cls.model_validate({k: namespace[k] for k in cls.model_fields
+                                      if k in namespace and isinstance(namespace[k], data)})
         profile.prepare()
         return profile
 

@@ -2,7 +2,7 @@
 
     from llmopt.grading import choose_metric, grader_for, load_grader, strong_references
     references = strong_references(strong_answers)        # or recorded_references(items, log)
-    grader, why = grader_for(profile.grader, references, judge=judge_tier)
+    grader, why = grader_for(profile.quality_grader, references, judge=judge_tier)
     grades = grader.grade_all(candidate_texts, items, references)
 
 The parts: `base` (the `Grader` and its `Grade`), `spec` (a `module:function` reference's

@@ -1,5 +1,5 @@
-"""Which grader a pilot uses: the profile's own (`grader: module:function`), or, without one,
-agreement with the reference answers by the metric that fits them.
+"""Which grader a pilot uses: the profile's own (`quality_grader: module:function`), or,
+without one, agreement with the reference answers by the metric that fits them.
 
 `choose_metric`: `json_fields` where every reference answer is a JSON object, else `judge`
 (free text needs a model to compare it). References that are None (a failed strong answer, a

@@ -146,15 +146,15 @@ def test_an_attached_base_url_must_be_an_openai_base_url(tmp_path):
 
 def test_the_grader_is_unset_by_default_and_not_a_notebook_parameter():
     profile = Profile.load(DEMO)
-    assert profile.grader is None and "grader" not in profile.parameters()
+    assert profile.quality_grader is None and "quality_grader" not in profile.parameters()
 
 
 def test_a_grader_reference_is_checked_for_its_format_only(tmp_path):
     path = tmp_path / "own.yaml"
-    path.write_text(DEMO.read_text() + "grader: my_team.not_installed_here:grade_ticket\n")
+    path.write_text(DEMO.read_text() + "quality_grader: my_team.not_installed_here:grade_ticket\n")
     profile = Profile.load(path)  # not imported on load: the module need not exist here
-    assert profile.grader == "my_team.not_installed_here:grade_ticket"
-    assert profile.parameters()["grader"] == profile.grader
+    assert profile.quality_grader == "my_team.not_installed_here:grade_ticket"
+    assert profile.parameters()["quality_grader"] == profile.quality_grader
 
 
 @pytest.mark.parametrize(("value", "why"), [
@@ -163,6 +163,14 @@ def test_a_grader_reference_is_checked_for_its_format_only(tmp_path):
 ])
 def test_a_grader_that_is_not_module_colon_function_is_refused(tmp_path, value, why):
     path = tmp_path / "bad.yaml"
-    path.write_text(DEMO.read_text() + f"grader: '{value}'\n")
-    with pytest.raises(ConfigError, match=f"grader: .*{why}"):
+    path.write_text(DEMO.read_text() + f"quality_grader: '{value}'\n")
+    with pytest.raises(ConfigError, match=f"quality_grader: .*{why}"):
         Profile.load(path)
+
+
+def test_notebook_globals_that_are_not_data_are_not_parameters():
+    import llmopt.demo.grader as module
+
+    namespace = yaml.safe_load(DEMO.read_text()) | {"quality_grader": module, "gpu": "A100-80GB"}
+    profile = Profile.from_parameters(namespace)
+    assert profile.quality_grader is None and profile.gpu == "A100-80GB"
