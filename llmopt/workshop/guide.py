@@ -82,7 +82,9 @@ def measured_block(lessons: list[lesson.Lesson], summary: dict) -> str:
               f"memory use was {summary.get('peak_memory_gib', float('nan')):.1f} GiB "
               "(the machine's memory in use at its fullest, servers included, less what was in "
               "use before it started)."]
-    for title, names in (("Half day", HALF_DAY), ("Full day", [les.name for les in lessons])):
+    names_here = [les.name for les in lessons]
+    half_day = [name for name in HALF_DAY if name in names_here]
+    for title, names in (("Half day", half_day), ("Full day", names_here)):
         rows = agenda(lessons, names)
         lines += ["", f"**{title}** ({sum(m for _, m in rows) / 60:.1f} h):", "",
                   "| | minutes |", "|---|---|"]
