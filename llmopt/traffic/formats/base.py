@@ -3,16 +3,13 @@ line (already de-identified) into a `LoggedCall` and gives the answer recorded f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from llmopt.errors import ConfigError
 from llmopt.traffic.answer import RecordedAnswer
 from llmopt.traffic.call import LoggedCall
 from llmopt.traffic.fields import BadLine, at, label
 from llmopt.workload import WorkloadItem
-
-if TYPE_CHECKING:
-    from llmopt.traffic.formats.openai_batch import BatchOutputs
 
 
 class LogFormat:
@@ -27,9 +24,9 @@ class LogFormat:
     joins_outputs: ClassVar[bool] = False
     """Whether its answers live in a separate output file (OpenAI Batch)."""
 
-    def __init__(self, keep: tuple[str, ...] = (), outputs: BatchOutputs | None = None) -> None:
-        """`keep`: fields copied into each item's facts; `outputs`: the Batch output index
-        (read only by a format that `joins_outputs`)."""
+    def __init__(self, keep: tuple[str, ...] = (), outputs: Any = None) -> None:
+        """`keep`: fields copied into each item's facts; `outputs`: the answers' own file, read
+        only by a format that `joins_outputs` (OpenAIBatch: its BatchOutputs)."""
         self.keep, self.outputs = keep, outputs
 
     @classmethod

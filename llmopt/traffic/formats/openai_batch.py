@@ -141,6 +141,10 @@ class OpenAIBatch(LogFormat):
     id_field = "custom_id"
     joins_outputs = True
 
+    def __init__(self, keep: tuple[str, ...] = (), outputs: BatchOutputs | None = None) -> None:
+        super().__init__(keep, outputs)
+        self.outputs: BatchOutputs | None = outputs
+
     @classmethod
     def claims(cls, line: dict[str, Any]) -> bool:
         return "custom_id" in line and "body" in line
