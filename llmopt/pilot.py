@@ -158,7 +158,8 @@ def run_one(nb: Path, out: Path, profile: Profile, shared: SharedServers) -> dic
         if needs.own_servers and not profile.launch_servers:
             status, error = "not applicable", needs.own_servers
             save_decisions(out, nb.stem, [not_applicable(nb.stem, needs.own_servers,
-                                                         profile.quality_budget_points)])
+                                                         profile.quality_budget_points)],
+                           profile=profile)
         else:
             parameters = {**profile.parameters(), "results_dir": str(out),
                           "attach": shared.attach(nb)}

@@ -13,6 +13,8 @@ apply, and says so.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -192,10 +194,29 @@ class Profile(BaseModel):
         env = {"VLLM_CPU_KVCACHE_SPACE": str(self.kv_cache_space_gib)}
         return VllmServer(config, launcher=self.vllm_launcher, env=env)
 
+    def fingerprint(self) -> str:
+        """What the pilot's results depend on, hashed: every field but where results go and
+        which running servers are attached (their addresses change from run to run), and the
+        workload file's content where the workload is a file. Results stamped with another
+        fingerprint are stale (llmopt.results.load)."""
+        fields = self.model_dump(mode="json", exclude={"results_dir", "attach"})
+        if self.workload != "demo" and Path(self.workload).is_file():
+            fields["workload_sha256"] = _file_sha256(Path(self.workload))
+        text = json.dumps(fields, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def parameters(self) -> dict:
         """The papermill parameters: the fields that are set (an unset one keeps the notebook's
         default, None, so notebooks without that knob are not handed an unknown parameter)."""
         return self.model_dump(exclude_none=True)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def resolve_model(name: str) -> str:

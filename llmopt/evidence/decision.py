@@ -31,7 +31,7 @@ from llmopt.errors import ConfigError
 from llmopt.evidence.change import Change
 from llmopt.evidence.quality import PairedQuality
 from llmopt.evidence.sample_size import requests_needed
-from llmopt.results import load, save
+from llmopt.results import Stamped, load, save
 
 Verdict = Literal["keep", "drop", "inconclusive", "not applicable"]
 EffectVerdict = Literal["effective", "no effect", "harmful", "not measurable here"]
@@ -198,17 +198,20 @@ def tiers_table(decisions: list[Decision]) -> pd.DataFrame:
 
 
 def save_decisions(results_dir: str | Path, name: str, decisions: list[Decision],
-                   **extra: Any) -> pd.DataFrame:
+                   profile: Stamped | None = None, **extra: Any) -> pd.DataFrame:
     """Save the decisions with their evidence (plus any extra figures) as
-    results_dir/name.json; returns the table."""
+    results_dir/name.json, stamped with the `profile` that made them; returns the table."""
     if not all(isinstance(d, Decision) for d in decisions):
         raise ConfigError("save_decisions takes Decision objects (llmopt.evidence.decide)")
     frame = table(decisions)
     save(results_dir, name, {"decisions": [d.model_dump(mode="json") for d in decisions],
-                             "table": frame.to_dict(orient="records"), **extra})
+                             "table": frame.to_dict(orient="records"), **extra}, profile)
     return frame
 
 
-def load_decisions(results_dir: str | Path, name: str) -> list[Decision]:
-    """The decisions a notebook saved, with their evidence."""
-    return [Decision.model_validate(d) for d in load(results_dir, name).get("decisions", [])]
+def load_decisions(results_dir: str | Path, name: str,
+                   profile: Stamped | None = None) -> list[Decision]:
+    """The decisions a notebook saved, with their evidence; with `profile`, only if that
+    profile made them (llmopt.results.load)."""
+    return [Decision.model_validate(d) for d in load(results_dir, name, profile)
+            .get("decisions", [])]
