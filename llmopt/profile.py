@@ -29,6 +29,9 @@ from llmopt.settings import REPO_ROOT
 from llmopt.workload import WorkloadItem
 
 DEMO_PREFIX = "demo:"
+HELD_OUT_AFTER = 120
+"""Requests after the first `n_requests` that notebooks may draw on (warm-ups, 09's output
+lengths, 11's teacher labels): the held-out sample of the business case starts past them."""
 
 
 class AttachedServer(BaseModel):
@@ -161,6 +164,25 @@ class Profile(BaseModel):
         items = workload.load_jsonl(self.workload)
         more = items[self.n_requests: self.n_requests + k]
         return more if len(more) == k else items[:k]
+
+    def held_out_items(self, n: int) -> list[WorkloadItem]:
+        """`n` requests of the same workload that no notebook tunes on: the ones after the
+        first `n_requests` and the `HELD_OUT_AFTER` requests past them that notebooks draw
+        warm-ups, output lengths (09) and teacher labels (11) from. A workload file without
+        that many lines is a ConfigError naming how many are missing."""
+        if n < 1:
+            raise ConfigError(f"held_out_items needs n >= 1 requests, got {n}")
+        start = self.n_requests + HELD_OUT_AFTER
+        if self.workload == "demo":
+            return generator.generate(start + n, seed=self.seed)[start:]
+        every = workload.load_jsonl(self.workload)
+        if len(every) < start + n:
+            raise ConfigError(
+                f"workload {self.workload} has {len(every)} requests; {n} held-out ones after "
+                f"the first {self.n_requests} (n_requests) and {HELD_OUT_AFTER} more need "
+                f"{start + n}: {start + n - len(every)} missing; add them to the file or hold "
+                "out fewer")
+        return every[start: start + n]
 
     def serve_config(self, which: Literal["target", "draft"], **overrides) -> ServeConfig:
         """A vLLM config for the target or draft model, served under its profile name.

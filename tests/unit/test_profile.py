@@ -74,6 +74,28 @@ def test_warm_up_requests_are_not_among_the_measured_ones(tmp_path):
     assert len(short.warmup_items(3)) == 3  # not enough left: the first ones
 
 
+def test_held_out_requests_follow_everything_the_notebooks_draw_on(tmp_path):
+    from llmopt.profile import HELD_OUT_AFTER
+    from llmopt.workload import save_jsonl
+
+    profile = Profile.load(DEMO)
+    drawn = profile.model_copy(update={"n_requests": profile.n_requests + HELD_OUT_AFTER})
+    held = profile.held_out_items(5)
+    assert [i.id for i in held] == [i.id for i in drawn.warmup_items(5)]
+    assert not {i.id for i in held} & {i.id for i in drawn.workload_items()}
+    from llmopt.demo import generator
+
+    lines = generator.generate(1 + HELD_OUT_AFTER + 2)
+    file = profile.model_copy(update={"workload": str(save_jsonl(lines, tmp_path / "w.jsonl")),
+                                      "n_requests": 1})
+    assert file.held_out_items(2) == lines[-2:]
+    with pytest.raises(ConfigError, match=f"has {len(lines)} requests.*need {len(lines) + 1}: "
+                                          "1 missing"):
+        file.held_out_items(3)
+    with pytest.raises(ConfigError, match="n >= 1"):
+        profile.held_out_items(0)
+
+
 def test_a_negative_quality_budget_is_refused(tmp_path):
     bad = tmp_path / "bad.yaml"
     text = DEMO.read_text()
