@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 import nbformat
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from llmopt.errors import ConfigError
 from llmopt.evidence import not_applicable, save_decisions
@@ -45,7 +45,21 @@ class Needs(BaseModel):
     shared_servers: list[Literal["target", "draft"]] = []
     """The profile's servers it uses with the profile's configuration."""
     own_servers: str | None = None
-    """Why it starts servers of its own configuration (None: it starts none)."""
+    """Why it cannot run without servers of its own configuration (None: it needs none)."""
+    own_servers_where_possible: str | None = None
+    """Why it starts servers of its own where the profile lets it; on a profile that starts
+    none, those steps say "not applicable" and the notebook still runs (None: it starts none)."""
+
+    @model_validator(mode="after")
+    def _one_kind_of_own(self) -> Needs:
+        if self.own_servers and self.own_servers_where_possible:
+            raise ValueError("give own_servers (cannot run without them) or "
+                             "own_servers_where_possible (runs without them), not both")
+        return self
+
+    @property
+    def starts_own_servers(self) -> bool:
+        return bool(self.own_servers or self.own_servers_where_possible)
 
     @classmethod
     def of(cls, notebook: Path) -> Needs:

@@ -34,7 +34,14 @@ def test_each_notebook_says_which_servers_it_needs(nb):
         uses = f'pilot.server(\\"{which}\\")' in source or "pilot.server(which)" in source
         assert uses == (which in needs.shared_servers), f"{nb.stem}: shared_servers and {which}"
     own = re.search(r'pilot\.server\(\\"\w+\\", ', source) is not None
-    assert own == (needs.own_servers is not None), f"{nb.stem}: own_servers"
+    assert own == needs.starts_own_servers, f"{nb.stem}: own_servers"
+
+
+def test_a_notebook_needs_its_own_servers_or_uses_them_where_it_can_not_both():
+    assert pilot.Needs(own_servers_where_possible="speculation is a server flag").starts_own_servers
+    assert not pilot.Needs(shared_servers=["target"]).starts_own_servers
+    with pytest.raises(ValueError, match="not both"):
+        pilot.Needs(own_servers="a", own_servers_where_possible="b")
 
 
 def test_a_notebook_that_needs_its_own_servers_does_not_apply_where_none_start():
