@@ -1,6 +1,11 @@
 """The business case: what the kept stack saves a month on an API, self-hosted or a hybrid,
 what it costs once, when it pays back, how that moves with the assumptions, and the one HTML
-report that says so. Pure functions of measured inputs; llmopt.report.business draws them."""
+report that says so. Pure functions of measured inputs; llmopt.report.business draws them.
+
+Notebook 12 builds the measured stack with the submodules (imported on use, they pull in the
+servers' clients): `stack` reads the earlier decisions into ordered steps, `measure` sends the
+held-out traffic under each setting, `figures` turns records into the bill, quality and
+throughput, `guardrail` keeps or drops each step, `case` prices the result and fills the report."""
 
 from llmopt.business.inputs import (
     DEFAULT_PEAK_TO_MEAN,
@@ -38,8 +43,11 @@ from llmopt.business.report import (
     DecisionSummary,
     Figure,
     ReportInputs,
+    headline,
+    paragraph,
     render,
     svg,
+    to_json,
     write,
 )
 from llmopt.business.sensitivity import path_payback, price_path, sensitivity
@@ -70,9 +78,11 @@ __all__ = [
     "breakeven_requests_per_month",
     "business_case",
     "gpu_usd_per_hour",
+    "headline",
     "monthly_cost",
     "monthly_costs",
     "one_off_cost",
+    "paragraph",
     "parse",
     "path_payback",
     "payback_months",
@@ -81,5 +91,6 @@ __all__ = [
     "sensitivity",
     "steps",
     "svg",
+    "to_json",
     "write",
 ]

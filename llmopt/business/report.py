@@ -174,11 +174,45 @@ def svg(chart: alt.TopLevelMixin | str) -> str:
     return _scrub(_checked_svg(drawn))
 
 
-def _decision(d: DecisionSummary) -> str:
+def headline(d: DecisionSummary) -> str:
+    """The decision in one sentence: what to switch on, where, the monthly saving, the payback
+    and the quality kept."""
     saving = d.monthly_saving_usd
     verb = "saves" if saving > 0 else "saves nothing" if saving == 0 else "costs more"
     amount = "" if saving == 0 else f" {_usd(abs(saving))} a month"
-    payback = "never" if d.payback_months is None else f"{d.payback_months:,.1f} months"
+    return (f"Switch on {', '.join(d.switch_on) or 'nothing'}. On {d.option} the stack "
+            f"{verb}{amount}; payback: {_payback(d)}; quality: {d.quality}.")
+
+
+def paragraph(d: DecisionSummary) -> str:
+    """The decision as one plain-text paragraph: the headline, the one-off cost and break-even
+    volume where known, and what was left off."""
+    parts = [headline(d)]
+    if d.one_off_usd is not None:
+        volume = d.breakeven_requests_per_month
+        parts.append(f"One-off cost {_usd(d.one_off_usd)}; break-even at "
+                     + ("no volume" if volume is None else f"{volume:,.0f} requests a month")
+                     + ".")
+    if d.left_off:
+        parts.append(f"Left off: {'; '.join(d.left_off)}.")
+    return _scrub(" ".join(parts))
+
+
+def to_json(inputs: ReportInputs | Mapping[str, Any]) -> dict[str, Any]:
+    """The report's inputs as JSON data, every chart drawn as its SVG string (what the results
+    store keeps; `render` and `write` take it back)."""
+    inputs = ReportInputs.model_validate(inputs)
+    drawn = [f.model_copy(update={"chart": svg(f.chart)}) for f in inputs.charts]
+    return inputs.model_copy(update={"charts": drawn}).model_dump(mode="json")
+
+
+def _payback(d: DecisionSummary) -> str:
+    return "never" if d.payback_months is None else f"{d.payback_months:,.1f} months"
+
+
+def _decision(d: DecisionSummary) -> str:
+    saving = d.monthly_saving_usd
+    payback = _payback(d)
     switch = ", ".join(d.switch_on) or "nothing"
     rows = [("Switch on", switch), ("Where it runs", d.option),
             ("Monthly saving", _usd(saving)), ("Payback", payback), ("Quality", d.quality)]
@@ -189,9 +223,7 @@ def _decision(d: DecisionSummary) -> str:
         rows.append(("Break-even volume", "never" if volume is None else
                      f"{volume:,.0f} requests a month"))
     parts = ['<section id="decision"><h2>Decision</h2>',
-             f'<p class="headline">Switch on {_text(switch)}. On {_text(d.option)} the stack '
-             f"{_text(verb + amount)}; payback: {_text(payback)}; quality: "
-             f"{_text(d.quality)}.</p>", _table(["", ""], rows, header=False)]
+             f'<p class="headline">{_text(headline(d))}</p>', _table(["", ""], rows, header=False)]
     if d.left_off:
         parts.append("<h3>Left off</h3><ul>" + "".join(f"<li>{_text(x)}</li>"
                                                         for x in d.left_off) + "</ul>")
