@@ -3,6 +3,7 @@ no secrets, every chart inline as SVG."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import altair as alt
@@ -17,10 +18,13 @@ from llmopt.business import (
     ReportInputs,
     assumptions,
     business_case,
+    headline,
+    paragraph,
     render,
     sensitivity,
     steps,
     svg,
+    to_json,
     write,
 )
 from llmopt.errors import ConfigError
@@ -166,3 +170,19 @@ def test_table_cells():
                               "missing": None}]})
     assert "<td>12,345</td><td>yes</td><td>0.000123</td><td>12,346</td><td>-</td>" in page
     assert "Switch on nothing. On API the stack saves nothing;" in page
+
+
+def test_the_paragraph_is_the_headline_in_plain_text_with_what_was_left_off(report):
+    text = paragraph(report.decision)
+    assert text.startswith(headline(report.decision))
+    assert "Switch on quantization: AWQ int4. On self-host (today: API)" in text
+    assert "One-off cost $8,000; break-even at " in text
+    assert text.endswith("Left off: speculation: drop (no gain at c=16).")
+    assert "<" not in text and "&amp;" not in text
+
+
+def test_the_json_form_holds_every_chart_as_svg_and_renders_the_same_page(report):
+    data = to_json(report)
+    assert [c["chart"][:4] for c in data["charts"]] == ["<svg"] * 3
+    assert json.loads(json.dumps(data)) == data  # plain JSON data
+    assert render(data) == render(report)
