@@ -1,11 +1,12 @@
 """The stack: what the earlier notebooks kept, read from their saved decisions, one setting per
 technique (its best kept row), in the order the business case builds it up.
 
-The order, and why (`ORDER`): what shapes the request comes first (the output cap, then prompt
-compression); then what the server does with it (prefix caching, vLLM's default, is already in
-the baseline server; speculative decoding; the KV-cache dtype; a quantized or distilled model in
-place of the target); then where the request goes (the router's cheap tier); the response cache
-last, in front of everything: a hit skips every layer behind it.
+The order, and why (`ORDER`): what shapes the request comes first (the output cap and the stop
+sequence, then prompt compression); then what the server does with it (prefix caching, vLLM's
+default, is already in the baseline server; speculative decoding; the KV-cache dtype; a
+quantized or distilled model in place of the target); then where the request goes (the
+router's cheap tier); the response cache last, in front of everything: a hit skips every layer
+behind it.
 
 Every earlier notebook's decisions are read with the profile that runs this one
 (`llmopt.results.load`): a missing one names the notebook to run, a stale one from another
@@ -26,10 +27,12 @@ from llmopt import results
 from llmopt.distill.build import ASSETS
 from llmopt.errors import ConfigError
 from llmopt.evidence import Decision
+from llmopt.output.settings import JSON_END
 from llmopt.profile import Profile
 
-Kind = Literal["output cap", "prompt compression", "prefix caching", "speculative decoding",
-               "KV cache dtype", "quantized model", "distilled model", "router", "response cache"]
+Kind = Literal["output cap", "stop sequence", "prompt compression", "prefix caching",
+               "speculative decoding", "KV cache dtype", "quantized model", "distilled model",
+               "router", "response cache"]
 Cost = Literal["tokens", "throughput"]
 REQUIRED = ("02_prompt_compression", "05_kv_and_prefix_cache", "06_speculative_decoding",
             "07_response_cache", "08_router_fallback", "09_output_side")
@@ -53,6 +56,10 @@ ORDER: dict[Kind, Place] = {
         "shapes the request: how much may come back", "tokens",
         "its notebook compared against no cap on its own requests; a cap saves only where an "
         "answer ran past it, and a held-out sample may hold no such answer"),
+    "stop sequence": Place(
+        "shapes the request: the answer ends at its JSON object's closing brace", "tokens",
+        "its notebook compared against no cap; what it trims (anything written after the "
+        "object) does not depend on the other steps, so its small saving should carry over"),
     "prompt compression": Place(
         "shapes the request: fewer input tokens, before any server sees them", "tokens",
         "its notebook measured with prefix caching off; with it on (the baseline here) the "
@@ -89,7 +96,6 @@ OUTSIDE = {
     "Weights + KV": "planned on paper for the gpu profile's target",
     "KV-cache quantization": "a roofline estimate for the gpu profile, not a served setting",
     "structured outputs": "a grammar prevents malformed answers; it saves no tokens or time",
-    "stop sequence": "an output-side request option the stack leaves to the output cap",
     "cascade early stop": "an option of the cascade, which the stack does not build",
     "cascade (schema + logprob check)": "the stack builds the router (a scorer decides "
                                         "before the call); a cascade pays every cheap answer",
@@ -192,8 +198,8 @@ def kept(saved: dict[str, dict[str, Any] | None], profile: Profile) -> list[Step
 def kind_of(decision: Decision) -> Kind | None:
     """The stack technique a decision is about, or None where the stack does not build it."""
     technique = decision.technique
-    if technique == "output cap":
-        return "output cap"
+    if technique in ("output cap", "stop sequence"):
+        return technique
     if technique.startswith("prompt compression"):
         return "prompt compression"
     if technique == "Prefix caching":
@@ -221,6 +227,11 @@ def step(kind: Kind, notebook: str, decision: Decision, saved: dict[str, Any],
     made: dict[str, Any] = {}
     if kind == "output cap":
         made["request"] = {"max_tokens": int(_number(r"max_tokens (\d+)", setting))}
+    elif kind == "stop sequence":
+        if not setting.startswith('"}"'):
+            raise ConfigError(f"stop sequence setting {setting!r}: the stack knows notebook "
+                              "09's closing brace ('\"}\" kept ...') only")
+        made["request"] = {"extra_body": JSON_END}
     elif kind == "prompt compression":
         method = _match(r"\((\w+)\)", technique)
         made["compression"] = {"kind": method, "rate": _number(r"rate ([\d.]+)", setting)}

@@ -56,6 +56,7 @@ def folder(tmp_path, demo):
         "08_router_fallback": [row("router (embedding scorer)", "threshold 0.594 (25% strong)", -5,
                                    keep=False)],
         "09_output_side": [row("output cap", "max_tokens 57 (p99 of the lengths + 25%)", -1),
+                           row("stop sequence", '"}" kept (the end of the JSON object)', -1),
                            row("API batch", "openai batch", -50)],
     }
     extra = {"08_router_fallback": {"threshold": 0.594, "calibration_ids": ["s0-00001"]}}
@@ -66,10 +67,11 @@ def folder(tmp_path, demo):
 
 def test_the_kept_steps_come_in_the_stated_order_one_setting_each(folder, demo):
     steps = stack.kept(stack.read(folder, demo), demo)
-    assert [s.kind for s in steps] == ["output cap", "prompt compression", "prefix caching",
-                                       "speculative decoding", "response cache"]
-    cap, compression, prefix, speculation, cache = steps
+    assert [s.kind for s in steps] == ["output cap", "stop sequence", "prompt compression",
+                                       "prefix caching", "speculative decoding", "response cache"]
+    cap, stop, compression, prefix, speculation, cache = steps
     assert cap.request == {"max_tokens": 57}
+    assert stop.request == {"extra_body": {"stop": ["}"], "include_stop_str_in_output": True}}
     assert compression.compression == {"kind": "llmlingua2", "rate": 0.5}  # the larger saving
     assert prefix.in_baseline and not cap.in_baseline
     assert speculation.server == {"speculative": {
@@ -122,17 +124,20 @@ def test_an_unknown_speculation_method_is_refused(demo):
     with pytest.raises(ConfigError, match="unknown method 'medusa'"):
         stack.step("speculative decoding", "06", row("Speculative decoding",
                                                       "medusa (3 tokens) vs none", -5), {}, demo)
+    with pytest.raises(ConfigError, match="closing brace"):
+        stack.step("stop sequence", "09", row("stop sequence", '"END" kept', -1), {}, demo)
     with pytest.raises(ConfigError, match="cannot read a setting from 'unlimited'"):
         stack.step("output cap", "09", row("output cap", "unlimited", -5), {}, demo)
 
 
 def test_a_setting_adds_steps_on_top_and_sends_without_its_cache(folder, demo):
-    cap, compression, _, speculation, cache = stack.kept(stack.read(folder, demo), demo)
-    built = Setting().plus(cap).plus(compression).plus(speculation).plus(cache)
+    cap, stop, compression, _, speculation, cache = stack.kept(stack.read(folder, demo), demo)
+    built = Setting().plus(cap).plus(stop).plus(compression).plus(speculation).plus(cache)
     assert Setting().name == "baseline" and built.name == f"+ {cache.name}"
-    assert built.request == {"max_tokens": 57} and built.compression["kind"] == "llmlingua2"
+    assert built.request == {"max_tokens": 57} | stop.request
+    assert built.compression["kind"] == "llmlingua2"
     assert built.server == speculation.server and built.cache == {"kind": "exact"}
-    assert built.sent() == Setting().plus(cap).plus(compression).plus(speculation).sent()
+    assert built.sent() == Setting().plus(cap).plus(stop).plus(compression).plus(speculation).sent()
     assert built.sent().cache is None and built.sent().steps == ()
 
 
