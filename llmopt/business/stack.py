@@ -94,7 +94,6 @@ OUTSIDE = {
     "Prompt layout": "the workload already puts the shared manual first",
     "GPU": "a GPU chosen on paper: the money below prices the profile's gpu",
     "Weights + KV": "planned on paper for the gpu profile's target",
-    "KV-cache quantization": "a roofline estimate for the gpu profile, not a served setting",
     "structured outputs": "a grammar prevents malformed answers; it saves no tokens or time",
     "cascade early stop": "an option of the cascade, which the stack does not build",
     "cascade (schema + logprob check)": "the stack builds the router (a scorer decides "
@@ -206,7 +205,7 @@ def kind_of(decision: Decision) -> Kind | None:
         return "prefix caching"
     if technique == "Speculative decoding":
         return "speculative decoding"
-    if technique == "KV cache dtype" and not _on_paper(decision):
+    if technique in ("KV cache dtype", "KV-cache quantization") and not _on_paper(decision):
         return "KV cache dtype"
     if technique == "quantization":
         return "quantized model"

@@ -113,11 +113,14 @@ def test_optional_notebooks_add_their_kept_steps(folder, demo):
                     not_applicable("quantization", "no server", 2.0)], profile=demo)
     save_decisions(folder, "04_serving_capacity", [row(
         "KV cache dtype", "fp8 vs auto, meta-llama/Llama-3.1-8B-Instruct: 2 x RTX-4090 (tp=2)",
-        -50)], profile=demo)
+        -80)], profile=demo)  # a plan on paper is not a served setting: never the pick
+    save_decisions(folder, "10_kv_cache_bits",
+                   [row("KV-cache quantization", "turboquant_k8v4", -30)], profile=demo)
     steps = {s.kind: s for s in stack.kept(stack.read(folder, demo), demo)}
+    assert steps["KV cache dtype"].server == {"kv_cache_dtype": "turboquant_k8v4"}
+    assert steps["KV cache dtype"].notebook == "10_kv_cache_bits"
     assert steps["distilled model"].server == {
         "model": str(stack.ASSETS / "student-token"), "served_model_name": "student-token"}
-    assert "KV cache dtype" not in steps  # a plan on paper is not a served setting
 
 
 def test_an_unknown_speculation_method_is_refused(demo):
