@@ -26,17 +26,17 @@ PER_MILLION = 1_000_000
 BILL = ("input_usd", "cached_input_usd", "output_usd")
 
 
-def priced(result: BenchResult, price: Price) -> pd.DataFrame:
+def priced(result: BenchResult, price: Price, cached_tokens: float | None = None
+           ) -> pd.DataFrame:
     """The measured (non-warm-up) records of `result`, each billed at `price`. Cached prompt
-    tokens are the record's own (`cached_tokens`, where the server reports them), else its
-    prompt times the prefix-cache hit rate vLLM's /metrics counted over its round, else 0."""
+    tokens are `cached_tokens` per request where given (what a fresh request of the same
+    setting had served from the prefix cache, at most its prompt: `Runner` probes it), else the
+    record's own (`cached_tokens`, where the server reports them), else 0."""
     frame = result.frame()
     frame = frame[~frame["warmup"].astype(bool)].reset_index(drop=True)
-    rates = {s.session: s.metrics.prefix_cache_hit_rate for s in result.stages
-             if s.metrics is not None}
-    share = frame["session"].map(rates).astype(float).fillna(0.0)
     prompt = frame["prompt_tokens"].astype(float)
-    cached = frame["cached_tokens"].astype(float).fillna(prompt * share).clip(upper=prompt)
+    cached = prompt.clip(upper=cached_tokens) if cached_tokens is not None else \
+        frame["cached_tokens"].astype(float).fillna(0.0).clip(upper=prompt)
     cached_rate = price.input if price.cached_input is None else price.cached_input
     bill = {"input_usd": (prompt - cached) * price.input,
             "cached_input_usd": cached * cached_rate,

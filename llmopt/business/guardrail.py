@@ -156,7 +156,7 @@ def table(built: Built, concurrency: int) -> pd.DataFrame:
             row |= {f"quality_{tier}": f"{t.difference_points:+.1f} {t.interval}"
                     for tier, t in q.by_tier.items()}
         rows.append(row | {"why": m.decision.why})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"requests": "Int64", "failed": "Int64"})
 
 
 def predicted(built: Built) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Sending the held-out traffic under settings of the stack, on the real servers.
 
 `Runner.measure(*settings)` sends every setting's requests interleaved (llmopt.bench: warmed up,
-then six rounds, the settings in a rotating order, at `concurrency` in flight) and returns one
+a compressed prompt with warm-up requests of its own so that its prefix is cached as the
+uncompressed one is, then six rounds, the settings in a rotating order, at `concurrency` in
+flight) and returns one
 request-record frame per setting, each request billed at the API price of the tier that answered
 it (`llmopt.business.figures.priced`). A setting is applied as its notebook applied it:
 
@@ -31,7 +33,14 @@ import pandas as pd
 from langchain_core.messages import convert_to_messages
 
 from llmopt import compress
-from llmopt.bench import Arm, Endpoint, interleaved
+from llmopt.bench import (
+    Arm,
+    ConcurrentProfile,
+    Endpoint,
+    SynchronousProfile,
+    interleaved,
+    run,
+)
 from llmopt.business.figures import priced
 from llmopt.business.stack import Setting
 from llmopt.cache import FaissSemanticCache, SqliteCache
@@ -50,6 +59,10 @@ from llmopt.workload import WorkloadItem
 
 NAMESPACE = "12_business_case"
 """The response cache's namespace in the results folder's SQLite file."""
+PROBES = 4
+"""Fresh requests each setting's prefix-cache share is measured on."""
+PROBED_SETTINGS = 10
+"""Settings a runner probes at most (the baseline and one per kind of step)."""
 
 
 def held_out(profile: Profile, n: int, repeat_share: float) -> list[WorkloadItem]:
@@ -92,21 +105,32 @@ class Runner:
                                          "cheap": price_for(profile.draft_model)}
         self.servers: dict[str, VllmServer] = {"": target}
         self._up: set[str] = set()
-        self._compressed: dict[str, list[WorkloadItem]] = {}
+        self._compressed: dict[str, dict[str, list[WorkloadItem]]] = {}
         self._routes: dict[str, dict[str, str]] = {}
+        self._fresh: list[WorkloadItem] | None = None
+        self._probed: dict[str, int] = {}
+        self._prefix: dict[tuple[str, str], float | None] = {}
         self._passes = 0
 
     def measure(self, *settings: Setting) -> list[pd.DataFrame]:
         """One record frame per setting (in order), sent interleaved in one pass."""
         sent = {_key(s.sent()): s.sent() for s in settings}
         arms = {key: self._arms(s) for key, s in sent.items()}
+        for key, setting in sent.items():  # a shaped prompt's own prefix, warm in the cache
+            if setting.compression:
+                warm = self._shaped(setting, "warmup")
+                for _, arm in arms[key]:
+                    run(arm.endpoint, warm, ConcurrentProfile(
+                        concurrency=self.concurrency, max_requests=len(warm)), progress=False)
         self._passes += 1
         runs = interleaved({f"{i}-{part}": arm for i, key in enumerate(arms)
                             for part, arm in arms[key]},
                            concurrency=self.concurrency, warmup=self.warmup,
                            results_dir=self.results_dir / NAMESPACE / f"pass{self._passes}")
-        frames = {key: pd.concat([priced(runs[f"{i}-{part}"], self.prices[part]).assign(route=part)
-                                  for part, _ in arms[key]], ignore_index=True)
+        frames = {key: pd.concat([priced(runs[f"{i}-{part}"], self.prices[part],
+                                         self._cached_tokens(key, sent[key], part, arm))
+                                  .assign(route=part) for part, arm in arms[key]],
+                                 ignore_index=True)
                   for i, key in enumerate(arms)}
         return [self._cached(s, frames[_key(s.sent())]) for s in settings]
 
@@ -137,18 +161,49 @@ class Runner:
                 arms.append((part, Arm(Endpoint.of(server, **setting.request), chosen, server)))
         return arms
 
-    def _shaped(self, setting: Setting) -> list[WorkloadItem]:
-        """The items with the setting's prompt compression applied (once per compression)."""
+    def _shaped(self, setting: Setting, which: str = "items") -> list[WorkloadItem]:
+        """The items, the warm-up items or the probe pool with the setting's prompt compression
+        applied (compressed once per compression)."""
         if setting.compression is None:
-            return self.items
+            return self._pool() if which == "pool" else self.warmup if which == "warmup" else \
+                self.items
+        groups = {"items": self.items, "warmup": self.warmup, "pool": self._pool()}
         key = json.dumps(setting.compression, sort_keys=True)
         if key not in self._compressed:
             kind = setting.compression["kind"]
             model = compress.default_model(kind, self.profile.profile, self.profile.model("draft"))
             compressor = compress.load({"kind": kind}, model=model)
-            self._compressed[key] = compress.compress_items(
-                compressor, self.items, rate=setting.compression["rate"]).items
-        return self._compressed[key]
+            every = [item for group in groups.values() for item in group]
+            shaped = iter(compress.compress_items(compressor, every,
+                                                  rate=setting.compression["rate"]).items)
+            self._compressed[key] = {name: [next(shaped) for _ in g] for name, g in groups.items()}
+        return self._compressed[key][which]
+
+    def _pool(self) -> list[WorkloadItem]:
+        """Requests of the workload that nothing here sends but the prefix-cache probes."""
+        if self._fresh is None:
+            n = len(self.items)
+            self._fresh = self.profile.held_out_items(n + PROBES * PROBED_SETTINGS)[n:]
+        return self._fresh
+
+    def _cached_tokens(self, key: str, setting: Setting, part: str, arm: Arm) -> float | None:
+        """The prompt tokens of a fresh request the arm's server serves from its prefix cache:
+        PROBES requests of the pool no run sent, one at a time after the setting's pass (so its
+        shared prefix is warm), the hits /metrics counts over them, per request; None without
+        /metrics. A pass's own rounds overstate it: a prompt an earlier pass or another setting
+        sent is cached whole."""
+        if (key, part) not in self._prefix:
+            at = self._probed.setdefault(key, len(self._probed)) * PROBES
+            probes = self._shaped(setting, "pool")[at: at + PROBES]
+            if len(probes) < PROBES:
+                raise ConfigError(f"more than {PROBED_SETTINGS} settings to probe: raise "
+                                  "PROBED_SETTINGS")
+            probe = run(arm.endpoint, probes, SynchronousProfile(max_requests=PROBES),
+                        server=arm.server, progress=False)
+            delta = probe.stages[0].metrics if probe.stages else None
+            self._prefix[(key, part)] = None if delta is None else \
+                delta.prefix_cache_hits / PROBES
+        return self._prefix[(key, part)]
 
     def _server(self, overrides: dict[str, Any] | str) -> VllmServer:
         key = overrides if isinstance(overrides, str) else _key(overrides)

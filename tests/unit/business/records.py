@@ -10,23 +10,17 @@ from datetime import date
 
 import pandas as pd
 
-from llmopt.bench import BenchResult, StageRun
+from llmopt.bench import BenchResult
 from llmopt.business.figures import priced
 from llmopt.pricing import Price
-from llmopt.serve.metrics import MetricsDelta
 from tests.unit.bench.records import record
 
 PRICE = Price(provider="test", model="m", input=2.0, cached_input=0.5, output=8.0, source="test",
               as_of=date(2026, 1, 1))
 
 
-def run(*records, hit_rates: dict[str, float] | None = None) -> BenchResult:
-    """`records` with a stage per session whose /metrics show `hit_rates` (tokens hit / queried)."""
-    stages = [StageRun(stage="concurrent@4", profile={}, session=session, started_s=0, ended_s=1,
-                       sent=1, metrics=MetricsDelta(prefix_cache_queries=1000,
-                                                    prefix_cache_hits=1000 * rate))
-              for session, rate in (hit_rates or {}).items()]
-    return BenchResult(records=list(records), stages=stages)
+def run(*records) -> BenchResult:
+    return BenchResult(records=list(records))
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:

@@ -15,19 +15,19 @@ from tests.unit.bench.records import record
 from tests.unit.business.records import PRICE, frame_of, run
 
 
-def test_cached_tokens_are_the_servers_own_or_its_rounds_hit_rate():
-    frame = priced(run(record(0, prompt_tokens=1000, output_tokens=100, session="a"),
-                       record(1, prompt_tokens=1000, output_tokens=100, session="b",
-                              cached_tokens=400),
-                       record(2, prompt_tokens=1000, output_tokens=100, session="c"),
-                       record(3, warmup=True, session="a"),
-                       hit_rates={"a": 0.4, "b": 0.9}), PRICE)
-    assert list(frame["id"]) == ["r0", "r1", "r2"]  # the warm-up is not measured
-    assert list(frame["cached_input_tokens"]) == [400, 400, 0]  # no /metrics for round c
-    assert frame["cost_usd"].iloc[0] == pytest.approx(2200e-6)
-    assert frame["cost_usd"].iloc[2] == pytest.approx((1000 * 2 + 100 * 8) / 1e6)
-    assert (frame["cost_usd"] == frame[["input_usd", "cached_input_usd", "output_usd"]]
+def test_cached_tokens_are_the_probed_prefix_or_the_servers_own_count():
+    records = [record(0, prompt_tokens=1000, output_tokens=100),
+               record(1, prompt_tokens=1000, output_tokens=100, cached_tokens=900),
+               record(2, prompt_tokens=300, warmup=True), record(3, prompt_tokens=300)]
+    probed = priced(run(*records), PRICE, cached_tokens=400)
+    assert list(probed["id"]) == ["r0", "r1", "r3"]  # the warm-up is not measured
+    assert list(probed["cached_input_tokens"]) == [400, 400, 300]  # the probe's, at most all
+    assert probed["cost_usd"].iloc[0] == pytest.approx(2200e-6)
+    assert (probed["cost_usd"] == probed[["input_usd", "cached_input_usd", "output_usd"]]
             .sum(axis=1)).all()
+    own = priced(run(*records), PRICE)  # no probe (no /metrics): the server's count, else 0
+    assert list(own["cached_input_tokens"]) == [0, 900, 0]
+    assert own["cost_usd"].iloc[0] == pytest.approx((1000 * 2 + 100 * 8) / 1e6)
 
 
 def test_a_price_without_a_cached_rate_bills_cached_tokens_as_input():
