@@ -96,8 +96,8 @@ class Runner:
 
     def __init__(self, items: Sequence[WorkloadItem], *, profile: Profile, target: VllmServer,
                  draft: Callable[[], VllmServer], start: Callable[..., VllmServer],
-                 concurrency: int,
-                 warmup: Sequence[WorkloadItem], results_dir: str | Path) -> None:
+                 concurrency: int, warmup: Sequence[WorkloadItem],
+                 results_dir: str | Path) -> None:
         self.items, self.profile, self.concurrency = list(items), profile, concurrency
         self.warmup, self.results_dir = list(warmup), Path(results_dir)
         self.start, self.draft = start, draft

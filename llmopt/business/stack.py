@@ -17,6 +17,7 @@ profile is refused. `REQUIRED` notebooks decide techniques the stack builds; `OP
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -222,47 +223,74 @@ def step(kind: Kind, notebook: str, decision: Decision, saved: dict[str, Any],
          profile: Profile) -> Step:
     """The step that applies `decision` (a kept row of `notebook`, whose whole saved result is
     `saved`) on `profile`."""
-    setting, technique = decision.setting, decision.technique
-    made: dict[str, Any] = {}
-    if kind == "output cap":
-        made["request"] = {"max_tokens": int(_number(r"max_tokens (\d+)", setting))}
-    elif kind == "stop sequence":
-        if not setting.startswith('"}"'):
-            raise ConfigError(f"stop sequence setting {setting!r}: the stack knows notebook "
-                              "09's closing brace ('\"}\" kept ...') only")
-        made["request"] = {"extra_body": JSON_END}
-    elif kind == "prompt compression":
-        method = _match(r"\((\w+)\)", technique)
-        made["compression"] = {"kind": method, "rate": _number(r"rate ([\d.]+)", setting)}
-    elif kind == "speculative decoding":
-        made["server"] = {"speculative": _speculative(setting, profile)}
-    elif kind == "KV cache dtype":
-        made["server"] = {"kv_cache_dtype": setting.split(" vs ")[0]}
-    elif kind == "quantized model":
-        made["server"] = {"model": str(Path(profile.results_dir) / "03_quantization" / setting)}
-    elif kind == "distilled model":
-        made["server"] = {"model": str(ASSETS / setting), "served_model_name": setting}
-    elif kind == "router":
-        made["router"] = {"threshold": float(saved["threshold"]),
-                          "calibration_ids": list(saved["calibration_ids"])}
-    elif kind == "response cache":
-        made["cache"] = {"kind": "exact"} if technique.startswith("exact") else \
-            {"kind": "semantic", "threshold": _number(r"threshold ([\d.]+)", setting)}
-    return Step(kind=kind, notebook=notebook, decision=decision, **made)
+    return Step(kind=kind, notebook=notebook, decision=decision,
+                **_APPLY[kind](decision.technique, decision.setting, saved, profile))
 
 
-def _speculative(setting: str, profile: Profile) -> dict[str, Any]:
+def _cap(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"request": {"max_tokens": int(_number(r"max_tokens (\d+)", setting))}}
+
+
+def _stop(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    if not setting.startswith('"}"'):
+        raise ConfigError(f"stop sequence setting {setting!r}: the stack knows notebook 09's "
+                          "closing brace ('\"}\" kept ...') only")
+    return {"request": {"extra_body": JSON_END}}
+
+
+def _compression(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"compression": {"kind": _match(r"\((\w+)\)", technique),
+                            "rate": _number(r"rate ([\d.]+)", setting)}}
+
+
+def _in_baseline(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {}
+
+
+def _speculative(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
     method = setting.split(" ")[0]
     tokens = int(_number(r"\((\d+) tokens\)", setting))
     if method == "draft_model":
-        return {"method": method, "model": profile.model("draft"), "num_speculative_tokens": tokens}
-    if method == "ngram":  # notebook 06's prompt lookup
-        return {"method": method, "num_speculative_tokens": tokens, "prompt_lookup_max": 4,
-                "prompt_lookup_min": 2}
-    if method in ("eagle", "eagle3") and profile.eagle_head:
-        return {"method": method, "model": profile.eagle_head, "num_speculative_tokens": tokens}
-    raise ConfigError(f"speculative decoding setting {setting!r}: unknown method {method!r} "
-                      "(valid: draft_model, ngram, eagle3 with the profile's eagle_head)")
+        spec = {"method": method, "model": profile.model("draft")}
+    elif method == "ngram":  # notebook 06's prompt lookup
+        spec = {"method": method, "prompt_lookup_max": 4, "prompt_lookup_min": 2}
+    elif method in ("eagle", "eagle3") and profile.eagle_head:
+        spec = {"method": method, "model": profile.eagle_head}
+    else:
+        raise ConfigError(f"speculative decoding setting {setting!r}: unknown method {method!r} "
+                          "(valid: draft_model, ngram, eagle3 with the profile's eagle_head)")
+    return {"server": {"speculative": spec | {"num_speculative_tokens": tokens}}}
+
+
+def _kv_dtype(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"server": {"kv_cache_dtype": setting.split(" vs ")[0]}}
+
+
+def _quantized(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"server": {"model": str(Path(profile.results_dir) / "03_quantization" / setting)}}
+
+
+def _distilled(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"server": {"model": str(ASSETS / setting), "served_model_name": setting}}
+
+
+def _router(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    return {"router": {"threshold": float(saved["threshold"]),
+                       "calibration_ids": list(saved["calibration_ids"])}}
+
+
+def _cache(technique: str, setting: str, saved: dict, profile: Profile) -> dict[str, Any]:
+    if technique.startswith("exact"):
+        return {"cache": {"kind": "exact"}}
+    return {"cache": {"kind": "semantic", "threshold": _number(r"threshold ([\d.]+)", setting)}}
+
+
+_APPLY: dict[Kind, Callable[[str, str, dict, Profile], dict[str, Any]]] = {
+    "output cap": _cap, "stop sequence": _stop, "prompt compression": _compression,
+    "prefix caching": _in_baseline, "speculative decoding": _speculative,
+    "KV cache dtype": _kv_dtype, "quantized model": _quantized, "distilled model": _distilled,
+    "router": _router, "response cache": _cache}
+"""How each kind of step reads its kept row (technique, setting, its notebook's saved result)."""
 
 
 def _on_paper(decision: Decision) -> bool:
