@@ -146,11 +146,18 @@ class Profile(BaseModel):
         """The target or draft model as vLLM and transformers take it."""
         return resolve_model(self.target_model if which == "target" else self.draft_model)
 
+    def workload_file(self) -> Path:
+        """The workload file; a relative path is taken from the repository's root, wherever the
+        notebook runs (papermill runs them in cookbook/)."""
+        if self.workload == "demo":
+            raise ConfigError("the demo workload is generated, not read from a file")
+        return REPO_ROOT / self.workload  # an absolute path stays as it is
+
     def workload_items(self) -> list[WorkloadItem]:
         """The first `n_requests` requests of the profile's workload."""
         if self.workload == "demo":
             return generator.generate(self.n_requests, seed=self.seed)
-        return workload.load_jsonl(self.workload)[: self.n_requests]
+        return workload.load_jsonl(self.workload_file())[: self.n_requests]
 
     def warmup_items(self, k: int = 4) -> list[WorkloadItem]:
         """`k` requests of the same workload that are not among `workload_items()` (the ones
@@ -158,7 +165,7 @@ class Profile(BaseModel):
         more gives its first `k`."""
         if self.workload == "demo":
             return generator.generate(self.n_requests + k, seed=self.seed)[self.n_requests:]
-        items = workload.load_jsonl(self.workload)
+        items = workload.load_jsonl(self.workload_file())
         more = items[self.n_requests: self.n_requests + k]
         return more if len(more) == k else items[:k]
 
@@ -200,8 +207,8 @@ class Profile(BaseModel):
         workload file's content where the workload is a file. Results stamped with another
         fingerprint are stale (llmopt.results.load)."""
         fields = self.model_dump(mode="json", exclude={"results_dir", "attach"})
-        if self.workload != "demo" and Path(self.workload).is_file():
-            fields["workload_sha256"] = _file_sha256(Path(self.workload))
+        if self.workload != "demo" and self.workload_file().is_file():
+            fields["workload_sha256"] = _file_sha256(self.workload_file())
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
