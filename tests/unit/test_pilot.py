@@ -83,7 +83,9 @@ def test_each_notebook_says_which_servers_it_needs(nb):
     for which in ("target", "draft"):
         uses = f'pilot.server(\\"{which}\\")' in source or "pilot.server(which)" in source
         assert uses == (which in needs.shared_servers), f"{nb.stem}: shared_servers and {which}"
-    own = re.search(r'pilot\.server\(\\"\w+\\", ', source) is not None
+    calls = [line for line in source.splitlines() if re.search(r'pilot\.server\(\\"\w+\\", ', line)]
+    # a server of its own only where the profile may start one (08's drill) is not a need
+    own = any("if pilot.launch_servers else" not in line for line in calls)
     assert own == (needs.own_servers is not None), f"{nb.stem}: own_servers"
 
 
@@ -210,6 +212,22 @@ def test_the_report_refuses_a_missing_stale_or_bad_business_case(tmp_path):
     with pytest.raises(ConfigError, match="decision"):
         pilot.write_report(tmp_path, profile)
     assert not (tmp_path / "report.html").exists()
+
+
+def test_on_the_api_profile_every_notebook_with_servers_of_its_own_does_not_apply(tmp_path):
+    profile = Profile.load(REPO_ROOT / "cookbook/profiles/api.yaml")
+    own = [nb for nb in pilot.notebooks() if pilot.Needs.of(nb).own_servers]
+    assert {"01_baseline", "07_response_cache", "08_router_fallback"}.isdisjoint(
+        nb.stem for nb in own), "they run on the api profile"
+    with pilot.SharedServers(profile, own) as shared:  # starts nothing: none is needed
+        summary = {nb.stem: pilot.run_one(nb, tmp_path, profile, shared) for nb in own}
+        assert shared.servers == {}
+    for nb in own:
+        reason = pilot.Needs.of(nb).own_servers
+        assert (summary[nb.stem]["status"], summary[nb.stem]["error"]) == ("not applicable",
+                                                                            reason)
+        decision, = load_decisions(tmp_path, nb.stem)
+        assert (decision.verdict, decision.why) == ("not applicable", reason)
 
 
 def test_memory_peak_is_measured_from_where_it_started(monkeypatch):
