@@ -16,7 +16,7 @@ import yaml
 from test_notebooks import FAKE_KEYS, PROFILES
 
 from llmopt import pilot
-from llmopt.bench import BenchResult, tiktoken_counter
+from llmopt.bench import BenchResult, ConcurrentProfile, Endpoint, run, tiktoken_counter
 from llmopt.demo import generator
 from llmopt.evidence import load_decisions
 from llmopt.profile import Profile
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.notebook, pytest.mark.vllm, pytest.mark.slow]
 
 API_NAMES = {"target": "gpt-4.1", "draft": "gpt-4.1-mini"}
 KEY_ENV = "OPENAI_API_KEY"
-LOGGED, SAMPLE, N_REQUESTS = 40, 32, 24
+LOGGED, SAMPLE, N_REQUESTS = 100, 88, 80
 NOTEBOOKS = {nb.stem: nb for nb in pilot.notebooks()}
 
 
@@ -64,6 +64,9 @@ def api_pilot(tmp_path_factory):
     servers = {which: demo.server(which, served_model_name=name, api_key_env=KEY_ENV)
                for which, name in API_NAMES.items()}
     with serving(servers):
+        for server in servers.values():  # warm, as an API is: batches of every size ran before
+            run(Endpoint.of(server), generator.generate(16, seed=5),
+                ConcurrentProfile(concurrency=16, max_requests=16), progress=False)
         profile = Profile.model_validate(yaml.safe_load((PROFILES / "api.yaml").read_text()) | {
             "workload": report.workload, "n_requests": N_REQUESTS,
             "attach": {w: {"base_url": s.base_url, "api_key_env": KEY_ENV}
