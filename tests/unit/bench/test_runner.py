@@ -201,13 +201,14 @@ def test_the_baseline_on_the_api_profile_resumes_instead_of_sending_again(tmp_pa
         with pytest.raises(Interrupted):
             run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
                 existing=api.existing_results, on_record=interrupt_in_the_second_stage)
-        kept = len(BenchResult.load(path).records)  # 6, and any that finished as it unwound
-        in_flight = len(fake.bodies) - kept
         result = run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
                      existing=api.existing_results)
-        resent = len(fake.bodies) - kept - in_flight
-    assert len(result.records) == 16 and resent == 16 - kept and in_flight < 4
-    assert len({(r.stage, r.id) for r in result.records}) == 16  # each once per stage
+        sent = len(fake.bodies)
+        run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
+            existing=api.existing_results)
+        assert len(fake.bodies) == sent, "a finished run sends nothing"
+    assert len(result.records) == 16 and len({(r.stage, r.id) for r in result.records}) == 16
+    assert 16 <= sent <= 16 + 3  # sent twice: at most the others in flight at the interrupt
 
 
 def test_wrong_model_keeps_the_servers_message(items) -> None:
