@@ -205,6 +205,9 @@ def test_the_baseline_on_the_api_profile_resumes_instead_of_sending_again(tmp_pa
         result = run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
                      existing=api.existing_results)
         sent = len(fake.bodies)
+        run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
+            existing=api.existing_results)
+        assert len(fake.bodies) == sent, "a finished run sends nothing"
     # The kept records come back as they were, and only the rest were answered again.
     assert len(kept) >= 6 and all(record in result.records for record in kept)
     assert len(result.records) == 16
