@@ -24,8 +24,8 @@ wheelhouse:  ## every wheel both environments need, in wheelhouse/{main,vllm} (o
 	@.ci/wheelhouse main requirements/main.txt $(or $(WHEELHOUSE),wheelhouse)
 	@.ci/wheelhouse vllm requirements/vllm.txt $(or $(WHEELHOUSE),wheelhouse)
 
-pilot: env  ## run every cookbook notebook on the demo profile (or PROFILE=...)
-	$(PY) -m llmopt.cli pilot --profile $(PROFILE)
+pilot: env  ## run the cookbook on the demo profile (or PROFILE=...), skipping current notebooks (FRESH=1: all)
+	$(PY) -m llmopt.cli pilot --profile $(PROFILE) $(if $(FRESH),--fresh)
 
 test: env  ## the whole suite: unit, integration (real vLLM), notebooks
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -23,22 +23,48 @@ def _every_command() -> None:
 def pilot(
     profile: Path = typer.Option(Path("cookbook/profiles/demo.yaml"), help="profile YAML"),
     only: list[str] = typer.Option(None, help="run only these notebooks (e.g. 00_demo_world)"),
-    resume: bool = typer.Option(False, help="skip notebooks that already succeeded"),
+    fresh: bool = typer.Option(False, help="run every notebook again, also those whose "
+                               "results are current (same profile and notebook)"),
 ) -> None:
-    """Run every cookbook notebook on a profile; print where the results are."""
+    """Run the cookbook's notebooks on a profile (skipping those whose results are current);
+    print the summary, the business case's decision and where its report is."""
     from llmopt import pilot as runner
     from llmopt.errors import LlmoptError
+    from llmopt.profile import Profile
 
     try:
-        out = runner.run(profile, only=only or None, resume=resume)
+        out = runner.run(profile, only=only or None, fresh=fresh)
     except LlmoptError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     print((out / "summary.md").read_text())
-    print(f"results: {out}")
-    failed = [k for k, v in runner._load_summary(out).items() if v["status"] != "ok"]
+    print(f"results: {out}\n")
+    print(runner.conclusion(out, Profile.load(profile)))
+    failed = [k for k, v in runner._load_summary(out).items()
+              if v["status"] == "failed" and (not only or k in only)]
     if failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def report(
+    profile: Path = typer.Option(Path("cookbook/profiles/demo.yaml"), help="profile YAML"),
+    out: Path = typer.Option(None, help="HTML file to write (default: <results folder>/"
+                             "report.html)"),
+) -> None:
+    """Write the business case's one-page HTML report from what notebook 12 saved for this
+    profile; print its path."""
+    from llmopt import pilot as runner
+    from llmopt.errors import LlmoptError
+    from llmopt.profile import Profile
+
+    try:
+        chosen = Profile.load(profile)
+        path = runner.write_report(chosen.results_folder(), chosen, out)
+    except LlmoptError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"report: {path}")
 
 
 @app.command()

@@ -1,8 +1,10 @@
 """Pilot profiles: the papermill parameters every cookbook notebook runs with.
 
-`cookbook/profiles/demo.yaml` (offline, CPU, the demo world) and `gpu.yaml` (a rented GPU with
-real models) are both validated by `Profile`. A model is a local folder, a hub id (gpu profile
-only: hub downloads happen on the user's machine, never here) or `demo:small` / `demo:large`.
+`cookbook/profiles/demo.yaml` (offline, CPU, the demo world), `gpu.yaml` (a rented GPU with
+real models) and `api.yaml` (two models of a hosted API and the team's imported traffic) are all
+validated by `Profile`. A model is a local folder, a hub id (gpu profile only: hub downloads
+happen on the user's machine, never here), `demo:small` / `demo:large`, or on the api profile a
+model name llmopt.pricing knows (it is priced as that model and counted with tiktoken).
 
 `attach` names a running OpenAI-compatible server per model (a workshop's GPU box, a team's
 deployment, the pilot's shared servers): `server("target")` with the profile's own configuration
@@ -15,18 +17,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from llmopt import offline, quiet, workload
+from llmopt import offline, quiet, tokens, workload
 from llmopt.config import explain, read_yaml
 from llmopt.demo import assets, generator
 from llmopt.errors import ConfigError, NotApplicable
 from llmopt.serve import ServeConfig, VllmServer
 from llmopt.settings import REPO_ROOT
 from llmopt.workload import WorkloadItem
+
+if TYPE_CHECKING:
+    from llmopt.bench.counter import TokenCounter
 
 DEMO_PREFIX = "demo:"
 HELD_OUT_AFTER = 120
@@ -52,13 +58,14 @@ class AttachedServer(BaseModel):
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    profile: Literal["demo", "gpu"]
+    profile: Literal["demo", "gpu", "api"]
     target_model: str
     """The model the pilot optimizes (the strong tier of the router)."""
     draft_model: str
     """A small model with the same tokenizer: speculative draft and cheap router tier."""
     workload: str
-    """`demo` for the generated demo workload, or a path to a workload JSONL file."""
+    """`demo` for the generated demo workload, or a path to a workload JSONL file (relative to
+    the repository, e.g. data/workload.jsonl as `llmopt import --output` wrote it)."""
     n_requests: int
     seed: int = 0
     dtype: str = "auto"
@@ -99,6 +106,26 @@ class Profile(BaseModel):
         from llmopt.grading.spec import check_spec  # imported here: only profiles that name one
 
         return None if value is None else check_spec(value)
+
+    @model_validator(mode="after")
+    def _api_models(self) -> Profile:
+        """The api profile reaches both models at `attach` (nothing is started) and prices
+        them by name: an unknown name fails now, with close matches, not after the calls."""
+        if self.profile != "api":
+            return self
+        missing = [w for w in ("target", "draft") if w not in self.attach]
+        if missing or self.launch_servers:
+            raise ValueError("profile api reaches its models through attach.target and "
+                             "attach.draft (base_url, api_key_env) and starts nothing: give "
+                             f"both (missing: {missing or 'none'}) and launch_servers: false")
+        from llmopt.pricing import price_for  # imported here: only the api profile prices names
+
+        for field in ("target_model", "draft_model"):
+            try:
+                price_for(getattr(self, field))
+            except ConfigError as error:
+                raise ValueError(f"{field} on profile api: {error}") from None
+        return self
 
     @field_validator("n_requests", "max_model_len", "kv_cache_space_gib", "requests_per_day")
     @classmethod
@@ -149,11 +176,36 @@ class Profile(BaseModel):
         """The target or draft model as vLLM and transformers take it."""
         return resolve_model(self.target_model if which == "target" else self.draft_model)
 
+    @property
+    def self_hosted(self) -> bool:
+        """True where the models run on vLLM (started here or attached): /metrics to check
+        against, a local tokenizer; False on the api profile (a provider's models)."""
+        return self.profile != "api"
+
+    @property
+    def existing_results(self) -> Literal["resume", "overwrite"]:
+        """What a benchmark does with the results an earlier run left (llmopt.bench.run's
+        `existing`): on the api profile every request is billed, so an interrupted or repeated
+        run resumes and sends only what is missing; elsewhere a server is measured afresh."""
+        return "overwrite" if self.self_hosted else "resume"
+
+    def token_counter(self, which: Literal["target", "draft"]) -> TokenCounter:
+        """How the client counts `which`'s tokens (llmopt.tokens.counter): the model's own
+        tokenizer where it is a local folder, tiktoken for an API model's name."""
+        return tokens.counter(self.model(which))
+
+    def workload_file(self) -> Path:
+        """The workload file; a relative path is taken from the repository's root, wherever the
+        notebook runs (papermill runs them in cookbook/)."""
+        if self.workload == "demo":
+            raise ConfigError("the demo workload is generated, not read from a file")
+        return REPO_ROOT / self.workload  # an absolute path stays as it is
+
     def workload_items(self) -> list[WorkloadItem]:
         """The first `n_requests` requests of the profile's workload."""
         if self.workload == "demo":
             return generator.generate(self.n_requests, seed=self.seed)
-        return workload.load_jsonl(self.workload)[: self.n_requests]
+        return workload.load_jsonl(self.workload_file())[: self.n_requests]
 
     def warmup_items(self, k: int = 4) -> list[WorkloadItem]:
         """`k` requests of the same workload that are not among `workload_items()` (the ones
@@ -161,7 +213,7 @@ class Profile(BaseModel):
         more gives its first `k`."""
         if self.workload == "demo":
             return generator.generate(self.n_requests + k, seed=self.seed)[self.n_requests:]
-        items = workload.load_jsonl(self.workload)
+        items = workload.load_jsonl(self.workload_file())
         more = items[self.n_requests: self.n_requests + k]
         return more if len(more) == k else items[:k]
 
@@ -175,7 +227,7 @@ class Profile(BaseModel):
         start = self.n_requests + HELD_OUT_AFTER
         if self.workload == "demo":
             return generator.generate(start + n, seed=self.seed)[start:]
-        every = workload.load_jsonl(self.workload)
+        every = workload.load_jsonl(self.workload_file())
         if len(every) < start + n:
             raise ConfigError(
                 f"workload {self.workload} has {len(every)} requests; {n} held-out ones after "
@@ -205,6 +257,10 @@ class Profile(BaseModel):
         config = self.serve_config(which, **overrides)
         attached = self.attach.get(which)
         if attached is not None and config == self.serve_config(which):
+            if attached.api_key_env and not os.environ.get(attached.api_key_env):
+                raise ConfigError(f"attach.{which}.api_key_env: environment variable "
+                                  f"{attached.api_key_env} is not set; export the {which} "
+                                  "model's API key there")
             config = config.model_copy(update={"api_key_env": attached.api_key_env})
             return VllmServer.attached(config, attached.base_url, log_path=attached.log_path,
                                        startup_s=attached.startup_s)
@@ -222,8 +278,8 @@ class Profile(BaseModel):
         workload file's content where the workload is a file. Results stamped with another
         fingerprint are stale (llmopt.results.load)."""
         fields = self.model_dump(mode="json", exclude={"results_dir", "attach"})
-        if self.workload != "demo" and Path(self.workload).is_file():
-            fields["workload_sha256"] = _file_sha256(Path(self.workload))
+        if self.workload != "demo" and self.workload_file().is_file():
+            fields["workload_sha256"] = _file_sha256(self.workload_file())
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

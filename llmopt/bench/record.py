@@ -41,6 +41,9 @@ class Outcome(BaseModel):
     """"ok", "http_<code>", "timeout" or "error"."""
     error: str | None = None
     attempts: int = Field(ge=1)
+    rate_limited: int = Field(default=0, ge=0)
+    """Attempts the server answered 429 (rate limited), each retried after its Retry-After
+    (up to the endpoint's `retry.max_s`) while attempts were left."""
     text: str = ""
     finish_reason: str | None = None
     """Why the server ended the answer: "stop" (end of text or a stop sequence), "length" (the

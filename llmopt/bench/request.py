@@ -70,6 +70,7 @@ class _Trace:
     parts: list[str] = field(default_factory=list)
     usage: dict[str, Any] | None = None
     finish_reason: str | None = None
+    http_status: int | None = None
 
     @property
     def text(self) -> str:
@@ -99,6 +100,7 @@ async def send(client: aiohttp.ClientSession, endpoint: Endpoint, item: Workload
     trace = traces[-1] if traces else _Trace()
     fields = _timings(trace, start, latency) | _tokens(trace, endpoint, item, token_counter)
     return Reply(status=status, error=error, text=trace.text, attempts=len(traces),
+                 rate_limited=sum(t.http_status == 429 for t in traces),
                  finish_reason=trace.finish_reason if status == "ok" else None,
                  start_s=start_wall, unreachable=unreachable, **_with_tpot(fields))
 
@@ -130,6 +132,7 @@ async def _attempt(client: aiohttp.ClientSession, endpoint: Endpoint, item: Work
     ) as response:
         if on_answer is not None:
             on_answer()
+        trace.http_status = response.status
         if response.status != 200:
             raise HttpStatusError(response.status, _message(await response.read()),
                                   _retry_after(response))

@@ -15,9 +15,9 @@ import pandas as pd
 from llmopt.bench.record import StageRun
 
 TIMINGS = ("ttft_s", "tpot_s", "itl_mean_s", "latency_s")
-HEADLINE = ("stage", "concurrency", "mean_in_flight", "requests", "ok", "failed", "req_per_s",
-            "output_tokens_per_s", "ttft_s_p50", "ttft_s_p99", "tpot_s_p50", "latency_s_p50",
-            "latency_s_p99", "accuracy", "usd_per_million_tokens")
+HEADLINE = ("stage", "concurrency", "mean_in_flight", "requests", "ok", "failed", "rate_limited",
+            "req_per_s", "output_tokens_per_s", "ttft_s_p50", "ttft_s_p99", "tpot_s_p50",
+            "latency_s_p50", "latency_s_p99", "accuracy", "usd_per_million_tokens")
 """The summary's main columns: what a table of stages shows first."""
 PERCENTILES = (50, 90, 99)
 PER_MILLION = 1_000_000
@@ -74,9 +74,13 @@ def _identity(rows: pd.DataFrame, runs: list[StageRun]) -> dict[str, Any]:
 
 
 def _counts(rows: pd.DataFrame, measured: pd.DataFrame, ok: pd.DataFrame) -> dict[str, int]:
+    """Requests by outcome, and the attempts beyond the first (`retries`) and those a server
+    answered 429 (`rate_limited`) over the measured requests."""
     return {"requests": len(measured), "ok": len(ok), "failed": len(measured) - len(ok),
             "wasted": int(measured["wasted"].astype(bool).sum()),
-            "warmup": len(rows) - len(measured)}
+            "warmup": len(rows) - len(measured),
+            "retries": int((measured["attempts"] - 1).sum()),
+            "rate_limited": int(measured["rate_limited"].sum())}
 
 
 def _throughput(ok: pd.DataFrame, duration: float) -> dict[str, float]:

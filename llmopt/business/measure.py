@@ -50,6 +50,7 @@ from llmopt.cache.sqlite import default_path
 from llmopt.completions import complete
 from llmopt.demo.grader import grade
 from llmopt.errors import ConfigError
+from llmopt.grading import with_references
 from llmopt.pricing import Price, price_for
 from llmopt.profile import Profile
 from llmopt.route.scorers import EmbeddingScorer
@@ -69,11 +70,12 @@ def held_out(profile: Profile, n: int, repeat_share: float) -> list[WorkloadItem
     """`n` held-out requests (`Profile.held_out_items`). On the demo workload, whose generator
     never repeats a ticket, a share `repeat_share` of them repeat an earlier one exactly (id
     `<id>-r<i>`, seeded), as in notebook 07's traffic sample; a workload file's own repeats are
-    what they are (nothing is added)."""
+    what they are (nothing is added), and its requests without a gold answer are graded
+    against the answer its log recorded (`llmopt.grading.with_references`)."""
     if not 0 <= repeat_share < 1:
         raise ConfigError(f"repeat_share must be in [0, 1), got {repeat_share!r}")
-    if profile.workload != "demo":
-        return profile.held_out_items(n)
+    if profile.workload != "demo":  # gold answers, else the log's (as notebooks 01 and 08)
+        return with_references(profile.held_out_items(n), log=profile.workload_file()).items
     fresh, rng = iter(profile.held_out_items(n)), random.Random(f"llmopt-held-out-{profile.seed}")
     out: list[WorkloadItem] = []
     for i in range(n):
@@ -156,9 +158,10 @@ class Runner:
                  "cheap": [i for i in items if routes.get(i.id) == "cheap"]}
         arms = []
         for part, chosen in parts.items():
-            if chosen:
+            if chosen:  # an API has no /metrics to read around each round
                 server = self._server("draft" if part == "cheap" else setting.server)
-                arms.append((part, Arm(Endpoint.of(server, **setting.request), chosen, server)))
+                metrics = server if self.profile.self_hosted else None
+                arms.append((part, Arm(Endpoint.of(server, **setting.request), chosen, metrics)))
         return arms
 
     def _shaped(self, setting: Setting, which: str = "items") -> list[WorkloadItem]:
@@ -190,8 +193,10 @@ class Runner:
         """The prompt tokens of a fresh request the arm's server serves from its prefix cache:
         PROBES requests of the pool no run sent, one at a time after the setting's pass (so its
         shared prefix is warm), the hits /metrics counts over them, per request; None without
-        /metrics. A pass's own rounds overstate it: a prompt an earlier pass or another setting
-        sent is cached whole."""
+        /metrics (an API: its records' own counts are used). A pass's own rounds overstate it:
+        a prompt an earlier pass or another setting sent is cached whole."""
+        if arm.server is None:  # nothing to read (an API): the records' own counts
+            return None
         if (key, part) not in self._prefix:
             at = self._probed.setdefault(key, len(self._probed)) * PROBES
             probes = self._shaped(setting, "pool")[at: at + PROBES]

@@ -11,7 +11,9 @@ or a log's answers as references), `json_fields` (exact match on a JSON referenc
 `prompt` and `verdict` (the judge's prompt, `judge_prompt.md`, and its strictly parsed reply),
 `judge` (a judge model through a `llmopt.route.Tier`), `metric` (`choose_metric`,
 `grader_for`), `agreement` (rate, Cohen's kappa, confusion, intervals) and `trust` (how far
-a metric agrees with the demo grader's truth). See docs/grading.md.
+a metric agrees with the demo grader's truth) and `referenced` (`with_references`: items without
+gold answers graded against the strong model's or the log's answers, as notebooks 01 and 08 do
+on the api profile). See docs/grading.md.
 """
 
 from llmopt.grading.agreement import LABELS, Agreement, agreement, agreement_of, agreement_table
@@ -27,6 +29,7 @@ from llmopt.grading.reference import (
     reference_text,
     strong_references,
 )
+from llmopt.grading.referenced import Referenced, with_references
 from llmopt.grading.spec import check_spec, split_spec
 from llmopt.grading.trust import Trust, demo_truth, measure_trust
 from llmopt.grading.verdict import Verdict, parse_verdict
@@ -48,6 +51,7 @@ __all__ = [
     "JudgePrompt",
     "MetricChoice",
     "Reference",
+    "Referenced",
     "Trust",
     "Verdict",
     "agreement",
@@ -68,4 +72,5 @@ __all__ = [
     "reference_text",
     "split_spec",
     "strong_references",
+    "with_references",
 ]

@@ -11,15 +11,17 @@ from llmopt.bench.result import BenchResult
 def sweep_figures(result: BenchResult) -> dict[str, Any]:
     """Requests, failures, accuracy (overall and by tier), tokens and $ per request, latency at
     one stream (the sweep's first stage) and throughput at saturation (its stage with the most
-    tokens/s). Failed requests count wrong and are priced; warm-up requests are left out."""
+    tokens/s). Failed requests count wrong and are priced; warm-up requests are left out;
+    accuracy is over the graded requests (None where none had a reference to grade against)."""
     summary, frame = result.summary(), result.frame()
     measured = frame[~frame["warmup"].astype(bool)]
     ok = measured[measured["status"] == "ok"]
     sync, saturation = summary.iloc[0], summary.loc[summary["total_tokens_per_s"].idxmax()]
-    correct = measured["correct"].fillna(False).astype(float)
+    graded = measured[measured["correct"].notna()]
+    correct = graded["correct"].astype(float)
     return {"requests": int(summary["requests"].sum()), "failed": int(summary["failed"].sum()),
-            "accuracy": float(correct.mean()),
-            "accuracy_by_tier": correct.groupby(measured["tier"]).mean().to_dict(),
+            "accuracy": float(correct.mean()) if len(correct) else None,
+            "accuracy_by_tier": correct.groupby(graded["tier"]).mean().to_dict(),
             "prompt_tokens_per_request": float(ok["prompt_tokens"].mean()),
             "output_tokens_per_request": float(ok["output_tokens"].mean()),
             "ttft_s_p50_sync": float(sync["ttft_s_p50"]),

@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -176,10 +177,12 @@ class Tier(BaseModel):
     @classmethod
     def served(cls, name: str, server: Any, **options: Any) -> Tier:
         """A tier on a running VllmServer: priced as the name it serves under, its prompts
-        counted with the served model's own tokenizer; `options` as `openai` takes them."""
+        counted with the served model's own tokenizer where this machine has it (a hosted
+        API's model has none: a budget reserves the byte bound); `options` as `openai`
+        takes them."""
         options.setdefault("api_key_env", server.config.api_key_env)
         return cls.openai(name, server.base_url, server.model_name, server.model_name,
-                          tokenizer=server.config.model, **options)
+                          tokenizer=local_tokenizer(server.config.model), **options)
 
 
 def _with_info(generation: Any) -> BaseMessage:
@@ -199,6 +202,21 @@ def _price(name: str) -> Price:
     if name not in _PRICES:
         _PRICES[name] = price_for(name)
     return _PRICES[name]
+
+
+def local_tokenizer(model: str) -> str | None:
+    """`model` where its tokenizer loads without a download (a local folder, a hub id in the
+    local Hugging Face cache), else None (an API's model name, e.g. gpt-4.1)."""
+    if Path(model).is_dir():
+        return model
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        cached = try_to_load_from_cache(model, "tokenizer_config.json")
+    except HFValidationError:  # not a hub id either
+        return None
+    return model if isinstance(cached, str) else None
 
 
 _TOKENIZER_LOCK = threading.Lock()

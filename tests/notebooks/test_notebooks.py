@@ -34,7 +34,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "cookbook/ holds no NN_name.ipynb"
 
 
-@pytest.mark.parametrize("name", ["demo", "gpu", "workshop"])
+@pytest.mark.parametrize("name", ["demo", "gpu", "workshop", "api"])
 def test_profiles_validate(name):
     Profile.load(PROFILES / f"{name}.yaml")
 

@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -141,7 +143,8 @@ def test_any_value_in_any_field_loads_or_is_named(tmp_path, field, value):
     assert profile.results_folder().is_relative_to(REPO_ROOT.resolve())
 
 
-def test_attach_serves_the_profiles_own_configuration_and_nothing_else():
+def test_attach_serves_the_profiles_own_configuration_and_nothing_else(monkeypatch):
+    monkeypatch.setenv("BOX_KEY", "llmopt-fake-box-key")
     profile = Profile.model_validate(Profile.load(DEMO).model_dump() | {
         "attach": {"target": {"base_url": "http://gpu-box:8000/v1", "api_key_env": "BOX_KEY"}}})
     target = profile.server("target")
@@ -196,3 +199,77 @@ def test_notebook_globals_that_are_not_data_are_not_parameters():
     namespace = yaml.safe_load(DEMO.read_text()) | {"quality_grader": module, "gpu": "A100-80GB"}
     profile = Profile.from_parameters(namespace)
     assert profile.quality_grader is None and profile.gpu == "A100-80GB"
+
+
+API = REPO_ROOT / "cookbook" / "profiles" / "api.yaml"
+
+
+def api_profile(tmp_path, **changes) -> Profile:
+    """The api profile with `changes` (None removes a key), loaded from a file."""
+    data = yaml.safe_load(API.read_text()) | changes
+    path = tmp_path / "api.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in data.items() if v is not None}))
+    return Profile.load(path)
+
+
+def test_the_api_profile_reaches_api_models_and_starts_nothing(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "llmopt-fake-openai-key")
+    profile = Profile.load(API)
+    assert (profile.self_hosted, profile.launch_servers, profile.existing_results) == (
+        False, False, "resume")
+    target = profile.server("target")
+    assert target.is_attached and target.model_name == "gpt-4.1"
+    assert target.config.api_key_env == "OPENAI_API_KEY"
+    assert profile.workload_file() == REPO_ROOT / "data" / "workload.jsonl"
+    from llmopt.pricing import price_for
+
+    assert price_for(profile.draft_model).label.startswith("openai/gpt-4.1-mini (genai-prices")
+    demo = Profile.load(DEMO)
+    assert (demo.self_hosted, demo.existing_results) == (True, "overwrite")
+
+
+def test_api_tiers_count_with_tiktoken_and_demo_tiers_with_their_own_tokenizer():
+    from llmopt.bench import tiktoken_counter
+    from llmopt.tokens import count, load_tokenizer
+
+    text = "Where is my order #123456? It was due on Monday."
+    assert Profile.load(API).token_counter("draft")(text) == tiktoken_counter("o200k_base")(text)
+    demo = Profile.load(DEMO)
+    assert demo.token_counter("target")(text) == count([text], load_tokenizer(
+        demo.model("target")))[0]
+
+
+def test_a_missing_api_key_names_its_variable_before_any_request(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match=r"attach.draft.api_key_env: environment variable "
+                                          r"OPENAI_API_KEY is not set"):
+        Profile.load(API).server("draft")
+
+
+def test_an_api_model_without_a_price_is_refused_with_close_matches(tmp_path):
+    with pytest.raises(ConfigError, match=r"draft_model on profile api: unknown model "
+                                          r"'gpt-4.1-mnii'.*close matches: gpt-4.1-mini"):
+        api_profile(tmp_path, draft_model="gpt-4.1-mnii")
+
+
+@pytest.mark.parametrize("changes", [{"attach": {"target": {
+    "base_url": "https://api.openai.com/v1"}}}, {"launch_servers": True}])
+def test_the_api_profile_needs_both_models_attached_and_starts_nothing(tmp_path, changes):
+    with pytest.raises(ConfigError, match="profile api reaches its models through attach"):
+        api_profile(tmp_path, **changes)
+
+
+def test_a_relative_workload_is_the_repositorys_wherever_the_notebook_runs(tmp_path,
+                                                                         monkeypatch):
+    from llmopt.workload import save_jsonl
+
+    folder = REPO_ROOT / "results" / f"test-profile-{tmp_path.name}"
+    items = Profile.load(DEMO).workload_items()[:3]
+    save_jsonl(items, folder / "w.jsonl")
+    try:
+        monkeypatch.chdir(REPO_ROOT / "cookbook")  # where papermill runs a notebook
+        relative = Profile.load(DEMO).model_copy(update={
+            "workload": str((folder / "w.jsonl").relative_to(REPO_ROOT)), "n_requests": 3})
+        assert relative.workload_items() == items
+    finally:
+        shutil.rmtree(folder)

@@ -110,6 +110,15 @@ def test_429_then_200_is_retried() -> None:
     assert (reply.status, reply.attempts) == ("ok", 2)
 
 
+def test_each_429_is_counted_on_the_reply() -> None:
+    answers = iter([lambda: error_response(429, "slow down"), lambda: error_response(503, "busy"),
+                    lambda: error_response(429, "slow down"), stream_response])
+    reply = send_with(lambda request: next(answers)(),
+                      retry=Retry(max_attempts=4, initial_s=0.001, max_s=0.01))
+    assert (reply.status, reply.attempts, reply.rate_limited) == ("ok", 4, 2)
+    assert send_with(lambda request: stream_response()).rate_limited == 0
+
+
 def test_500_every_time_gives_up_after_max_attempts() -> None:
     calls = []
 

@@ -158,6 +158,65 @@ def test_failed_requests_are_recorded_and_priced(items) -> None:
     assert "no measured request succeeded" in result.notes[0]
 
 
+def test_rate_limits_and_retries_are_counted_on_records_and_in_the_summary(items) -> None:
+    """Every item is refused once: 429 with a Retry-After (even ones) or 503 (odd ones)."""
+    answer, seen = answering(items), set()
+
+    def plan(body, n):
+        user = body["messages"][1]["content"]
+        if user in seen:
+            return answer(body, n)
+        seen.add(user)
+        busy = [item.user for item in items].index(user) % 2
+        return Answer(status=503) if busy else Answer(status=429, headers={"Retry-After": "0"})
+
+    with FakeServer(plan) as fake:
+        result = run(endpoint_for(fake), items, ConcurrentProfile(concurrency=3, max_requests=8),
+                     progress=False)
+    assert all(r.ok and r.attempts == 2 for r in result.records)
+    assert sorted(r.rate_limited for r in result.records) == [0] * 4 + [1] * 4
+    row = result.headline().iloc[0]
+    assert (row["ok"], row["rate_limited"], result.summary().iloc[0]["retries"]) == (8, 4, 8)
+
+
+def test_the_baseline_on_the_api_profile_resumes_instead_of_sending_again(tmp_path,
+                                                                          items) -> None:
+    """Notebook 01 runs its sweep with the profile's `existing_results`: on the api profile, a
+    run interrupted mid-sweep and run again sends only what has no record (the kept requests
+    are not sent again; those in flight at the interrupt had no answer yet and are)."""
+    from llmopt.profile import Profile
+    from llmopt.settings import REPO_ROOT
+
+    api = Profile.load(REPO_ROOT / "cookbook/profiles/api.yaml")
+    notebook = (REPO_ROOT / "cookbook/01_baseline.ipynb").read_text()
+    assert "existing=pilot.existing_results" in notebook
+    path, sweep = tmp_path / "01_baseline.jsonl", SweepProfile(rates=2, saturation_concurrency=4,
+                                                               max_requests=4)
+
+    def interrupt_in_the_second_stage(record) -> None:
+        if len(BenchResult.load(path).records) == 6:
+            raise Interrupted
+
+    with FakeServer(answering(items)) as fake:
+        with pytest.raises(Interrupted):
+            run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
+                existing=api.existing_results, on_record=interrupt_in_the_second_stage)
+        kept = BenchResult.load(path).records  # 6, and any that finished as it unwound
+        result = run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
+                     existing=api.existing_results)
+        sent = len(fake.bodies)
+        run(endpoint_for(fake), items, sweep, results_path=path, progress=False,
+            existing=api.existing_results)
+        assert len(fake.bodies) == sent, "a finished run sends nothing"
+    # The kept records come back as they were, and only the rest were answered again.
+    assert len(kept) >= 6 and all(record in result.records for record in kept)
+    assert len(result.records) == 16
+    assert len({(r.stage, r.id) for r in result.records}) == 16  # each once per stage
+    # Sent in all: the kept ones, at most 4 in flight at the interrupt (no answer, so sent
+    # again), and the rest once; sending everything again would be at least 6 + 16 = 22.
+    assert sent <= len(kept) + 4 + (16 - len(kept))
+
+
 def test_wrong_model_keeps_the_servers_message(items) -> None:
     message = "The model `nope` does not exist."
     with FakeServer(lambda body, n: Answer(status=404, error=message)) as fake:

@@ -88,3 +88,11 @@ def test_a_hit_is_billed_nothing():
     fields = hit(json.dumps(item.reference), item, 0.002)
     assert fields["correct"] and fields["cache_hit"] and fields["latency_s"] == 0.002
     assert fields["cost_usd"] == fields["input_usd"] == fields["prompt_tokens"] == 0
+
+
+def test_without_metrics_to_read_the_records_own_cached_counts_stand(runner):
+    """An API (the api profile) has no /metrics: no probe is sent, nothing is read."""
+    from llmopt.bench import Arm, Endpoint
+
+    api = Arm(Endpoint(base_url="http://127.0.0.1:9/v1", model="m"), [], None)
+    assert runner._cached_tokens("any", Setting(), "strong", api) is None
