@@ -279,7 +279,8 @@ class Profile(BaseModel):
         fingerprint are stale (llmopt.results.load)."""
         fields = self.model_dump(mode="json", exclude={"results_dir", "attach"})
         if self.workload != "demo" and self.workload_file().is_file():
-            fields["workload_sha256"] = _file_sha256(self.workload_file())
+            with self.workload_file().open("rb") as file:
+                fields["workload_sha256"] = hashlib.file_digest(file, "sha256").hexdigest()
         text = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -287,14 +288,6 @@ class Profile(BaseModel):
         """The papermill parameters: the fields that are set (an unset one keeps the notebook's
         default, None, so notebooks without that knob are not handed an unknown parameter)."""
         return self.model_dump(exclude_none=True)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model(name: str) -> str:
