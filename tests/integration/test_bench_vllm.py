@@ -1,4 +1,5 @@
-"""`llmopt.bench` against a real vLLM server on the demo `large` model: one start for the file.
+"""`llmopt.bench` against a real vLLM server: the demo `small` server the session shares
+(tests/integration/conftest.py), so no start of its own.
 
 A short sweep (4 stages x 10 requests) of the demo workload; the client's numbers are checked
 against what the server counted in /metrics.
@@ -6,46 +7,42 @@ against what the server counted in /metrics.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
 
 import pytest
 
 from llmopt.bench import BenchResult, Endpoint, SweepProfile, run, tokenizer_counter
-from llmopt.demo import generator, prompt
+from llmopt.demo import assets, generator, prompt
 from llmopt.pricing import price_for
-from llmopt.profile import Profile
 from llmopt.serve import VllmServer
-from llmopt.settings import REPO_ROOT, get_settings
 from llmopt.tokens import load_tokenizer
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 
-LARGE = REPO_ROOT / "llmopt" / "demo" / "assets" / "large"
 PER_STAGE = 10
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[VllmServer]:
-    if not (LARGE / "config.json").is_file():
-        pytest.skip(f"demo model not built yet: {LARGE / 'config.json'} is missing "
-                    "(`llmopt demo-build` makes it)")
-    if not get_settings().vllm_python.exists():
-        pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
-    pilot = Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml")
-    pilot.prepare()
-    with pilot.server("target") as vllm:
-        yield vllm
+def _wait_idle(server: VllmServer, timeout_s: float = 60.0) -> None:
+    """Wait until the shared server runs and queues no request: one an earlier test left
+    behind would be counted in a stage's /metrics."""
+    deadline = time.monotonic() + timeout_s
+    while (now := server.metrics()).num_requests_running or now.num_requests_waiting:
+        assert time.monotonic() < deadline, f"the shared server stayed busy: {now}"
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
-def result(server: VllmServer, tmp_path_factory: pytest.TempPathFactory) -> BenchResult:
+def result(demo_small_server: VllmServer, tmp_path_factory: pytest.TempPathFactory
+           ) -> BenchResult:
+    server = demo_small_server
     endpoint = Endpoint(base_url=server.base_url, model=server.model_name, max_tokens=64,
                         timeout_s=120.0, prompt_template=prompt.render("{system}", "{user}"))
     profile = SweepProfile(rates=2, saturation_concurrency=8, max_requests=PER_STAGE, warmup=1)
+    _wait_idle(server)
     result = run(endpoint, generator.generate(PER_STAGE, seed=5), profile,
                  price=price_for(server.model_name), server=server, progress=False,
                  results_path=tmp_path_factory.mktemp("bench") / "results.jsonl",
-                 token_counter=tokenizer_counter(load_tokenizer(LARGE)))
+                 token_counter=tokenizer_counter(load_tokenizer(assets.model_dir("small"))))
     columns = ["stage", "ok", "req_per_s", "ttft_s_p50", "tpot_s_p50", "output_tokens_per_s",
                "accuracy", "usd_per_million_tokens", "server_ttft_s_mean", "ttft_s_mean"]
     print("\n" + result.summary()[columns].to_string(index=False))

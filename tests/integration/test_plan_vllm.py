@@ -1,5 +1,5 @@
 """The serving plan against the real vLLM: the CPU build's reported KV capacity (two server
-starts: bf16 and fp8 KV) and vLLM's own argument parser and engine config."""
+starts at once: bf16 and fp8 KV) and vLLM's own argument parser and engine config."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmopt.demo import assets
-from llmopt.errors import ServerStartError
+from llmopt.errors import ServerError, ServerStartError
 from llmopt.output import SERVER_ARGS as STRUCTURED_OUTPUTS
 from llmopt.profile import Profile
 from llmopt.serve import (
@@ -18,6 +18,7 @@ from llmopt.serve import (
     NgramSpeculative,
     ServeConfig,
     VllmServer,
+    serving,
 )
 from llmopt.serve.plan import (
     PlanRequest,
@@ -42,23 +43,39 @@ def _needs_vllm() -> None:
         pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
 
 
-@pytest.mark.parametrize("kv", ["auto", "fp8"])
-def test_predicted_kv_capacity_is_what_the_cpu_server_reports(kv: str, tmp_path: Path) -> None:
+KV_DTYPES = ["auto", "fp8"]
+
+
+@pytest.fixture(scope="module")
+def kv_servers(tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[dict[str, tuple[VllmServer, ServerError | None]]]:
+    """A demo `large` server per KV dtype, started together (a start is one core's work, and
+    this machine has two): each with the error its start failed with, or None. Eager mode and
+    the worker in the engine core's process: the capacity depends on neither, and they skip
+    minutes of compilation and one process importing vLLM."""
+    logs = tmp_path_factory.mktemp("kv")
+    servers = {kv: VllmServer(ServeConfig(
+        model=str(assets.model_dir("large")), served_model_name="demo:large", max_model_len=1024,
+        kv_cache_dtype=kv, worker_in_process=True, extra_args=["--enforce-eager"]),
+        log_path=logs / f"{kv}.log") for kv in KV_DTYPES}
+    with serving(servers, keep_going=True) as failed:
+        yield {kv: (server, failed.get(kv)) for kv, server in servers.items()}
+
+
+@pytest.mark.parametrize("kv", KV_DTYPES)
+def test_predicted_kv_capacity_is_what_the_cpu_server_reports(
+        kv: str, kv_servers: dict[str, tuple[VllmServer, ServerError | None]]) -> None:
     """The server reports the predicted capacity; where the plan says this CPU cannot run the
     KV dtype (fp8 without AVX-512 or AMX), the server refuses it for that reason."""
     space = int(get_settings().kv_cache_space_gib)
     predicted = cpu_capacity("demo:large", kv, kv_space_gib=space, context_tokens=1024)
-    # Eager mode: the capacity does not depend on it, and it skips minutes of compilation.
-    config = ServeConfig(model=str(assets.model_dir("large")), served_model_name="demo:large",
-                         max_model_len=1024, kv_cache_dtype=kv, extra_args=["--enforce-eager"])
-    server = VllmServer(config, log_path=tmp_path / "server.log")
+    server, error = kv_servers[kv]
     if not predicted.servable:
-        with pytest.raises(ServerStartError):
-            server.start()
+        assert isinstance(error, ServerStartError), error
         assert "FP8 KV cache on CPU requires x86 with AVX-512 or AMX" in server.log_text()
         return
-    with server:
-        reported = server.kv_cache_tokens
+    assert error is None, error
+    reported = server.kv_cache_tokens
     assert reported is not None, "the server logged no KV-cache size"
     assert abs(predicted.kv_tokens - reported) <= 0.05 * reported, (predicted, reported)
 

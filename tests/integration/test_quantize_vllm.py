@@ -24,6 +24,7 @@ from llmopt.quantize import (
 )
 from llmopt.quantize.target import cpu_isa
 from llmopt.serve import ServeConfig, VllmServer, serving
+from llmopt.serve.launch import QUICK_START
 from llmopt.settings import REPO_ROOT, get_settings
 
 pytestmark = pytest.mark.slow
@@ -52,7 +53,7 @@ def test_vllm_serves_the_artifact_with_the_int8_scheme(artifact: Artifact, tmp_p
         pytest.skip(f"no vLLM environment at {get_settings().vllm_python}")
     Profile.load(REPO_ROOT / "cookbook" / "profiles" / "demo.yaml").prepare()
     config = ServeConfig(model=str(artifact.path), served_model_name="small-w8a8",
-                         max_model_len=1024, extra_args=["-O0"])
+                         max_model_len=1024, **QUICK_START)
     items = generator.generate(4)
     with VllmServer(config, log_path=tmp_path / "vllm.log") as server:
         answers = complete(server.base_url, server.model_name, items)
